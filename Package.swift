@@ -1,0 +1,46 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// Dependencies point one way:
+//   CHDF5 → CellviHDF5 ─┐
+//   COpenBLAS → CellviKernels ─┼→ CellviIO ─┐
+//                             └→ CellviModel ─┼→ CellviPerturbation
+//                                CellviMetrics ┘      → CellviCLI (`cellvi`)
+let package = Package(
+    name: "cellvi",
+    products: [
+        .executable(name: "cellvi", targets: ["CellviCLI"]),
+        .library(name: "CellviIO", targets: ["CellviIO"]),
+        .library(name: "CellviModel", targets: ["CellviModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CellviHDF5", dependencies: ["CHDF5"]),
+        .target(name: "CellviKernels", dependencies: ["COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "CellviIO", dependencies: ["CellviHDF5", "CellviKernels"]),
+        .target(name: "CellviModel", dependencies: ["CellviHDF5", "CellviKernels"]),
+        .target(name: "CellviMetrics", dependencies: ["CellviKernels"]),
+        .target(name: "CellviPerturbation", dependencies: ["CellviModel", "CellviIO", "CellviMetrics"]),
+        .executableTarget(
+            name: "CellviCLI",
+            dependencies: [
+                "CellviIO", "CellviModel", "CellviMetrics", "CellviPerturbation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "CellviHDF5Tests", dependencies: ["CellviHDF5"]),
+        .testTarget(name: "CellviKernelsTests", dependencies: ["CellviKernels"]),
+        .testTarget(name: "CellviIOTests", dependencies: ["CellviIO"]),
+        .testTarget(name: "CellviModelTests", dependencies: ["CellviModel", "CellviIO"]),
+        .testTarget(name: "CellviMetricsTests", dependencies: ["CellviMetrics"]),
+        .testTarget(name: "CellviCLITests", dependencies: ["CellviCLI"]),
+    ]
+)
