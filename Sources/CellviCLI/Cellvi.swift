@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `cellvi` command: single-cell variational inference from the command line.
+@main
+struct Cellvi: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cellvi",
+        abstract: "scVI-style single-cell models, perturbation prediction and metrics on .h5ad and 10x files.",
+        version: CellviVersion.string,
+        subcommands: [])
+}
+
+enum CellviVersion {
+    static let string = "0.1.0"
+}
