@@ -25,4 +25,16 @@ static inline hid_t cellvi_H5T_C_S1(void) { return H5T_C_S1; }
 static inline hid_t cellvi_H5T_STD_REF_OBJ(void) { return H5T_STD_REF_OBJ; }
 static inline size_t cellvi_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 static inline H5Z_filter_t cellvi_H5Z_FILTER_DEFLATE(void) { return H5Z_FILTER_DEFLATE; }
+/// Dereferences an object reference (anndata 0.7 categories); the macro names differ across 1.10 / 1.12.
+static inline hid_t cellvi_dereference_object(hid_t loc, const void *reference) {
+    return H5Rdereference2(loc, H5P_DEFAULT, H5R_OBJECT, reference);
+}
+/// Frees the strings HDF5 allocated for a variable-length read (H5Dvlen_reclaim / H5Treclaim).
+static inline herr_t cellvi_reclaim_vlen(hid_t type, hid_t space, void *buffer) {
+#if H5_VERSION_GE(1, 12, 0)
+    return H5Treclaim(type, space, H5P_DEFAULT, buffer);
+#else
+    return H5Dvlen_reclaim(type, space, H5P_DEFAULT, buffer);
+#endif
+}
 #endif

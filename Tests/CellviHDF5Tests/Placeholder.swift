@@ -1,2 +1,0 @@
-import XCTest
-final class CellviHDF5TestsPlaceholder: XCTestCase { func testBuilds() {} }
