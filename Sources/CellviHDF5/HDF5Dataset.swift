@@ -125,6 +125,32 @@ public final class HDF5Dataset: HDF5Object {
         return littleEndianIntegers(bytes, size: size)
     }
 
+    /// Rows `rows` (along the first axis) of a dataset of any rank, converted to `T`, row-major.
+    public func read<T: HDF5Scalar>(as type: T.Type, rows: Range<Int>) throws -> [T] {
+        try checkFiltersReadable()
+        let shape = try self.shape
+        guard let first = shape.first, rows.lowerBound >= 0, rows.upperBound <= first else {
+            throw HDF5Error.callFailed(file: file.path, object: path, operation: "reading rows \(rows)",
+                                       detail: "the dataset has shape \(try self.shape)")
+        }
+        let rowElements = shape.dropFirst().reduce(1, *)
+        var values = [T](repeating: T(), count: rows.count * rowElements)
+        if values.isEmpty { return values }
+        let fileSpace = try check(H5Dget_space(id), file: file.path, object: path, "reading the dataspace")
+        defer { H5Sclose(fileSpace) }
+        var start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in hsize_t(0) }
+        var count = [hsize_t(rows.count)] + shape.dropFirst().map { hsize_t($0) }
+        try check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &count, nil),
+                  file: file.path, object: path, "selecting rows \(rows)")
+        let memSpace = try check(H5Screate_simple(Int32(count.count), &count, nil), file: file.path, object: path, "creating a dataspace")
+        defer { H5Sclose(memSpace) }
+        _ = try values.withUnsafeMutableBytes { buffer in
+            try check(H5Dread(id, T.nativeType, memSpace, fileSpace, cellvi_H5P_DEFAULT(), buffer.baseAddress),
+                      file: file.path, object: path, "reading rows \(rows)")
+        }
+        return values
+    }
+
     /// Runs `body` with memory and file dataspaces selecting `range` (or everything).
     private func withSelection(range: Range<Int>?, _ body: (hid_t, hid_t) throws -> Void) throws {
         guard let range else { return try body(cellvi_H5S_ALL(), cellvi_H5S_ALL()) }
@@ -189,6 +215,23 @@ public final class HDF5Dataset: HDF5Object {
             H5Tinsert(wrapper, field, 0, memType)
             return H5Dread(id, wrapper, cellvi_H5S_ALL(), cellvi_H5S_ALL(), cellvi_H5P_DEFAULT(), buffer)
         }
+    }
+
+    /// Field names and element types of a compound (record) dataset, in stored order.
+    public func compoundFields() throws -> [(name: String, type: HDF5ElementType)] {
+        let fileType = try check(H5Dget_type(id), file: file.path, object: path, "reading the type")
+        defer { H5Tclose(fileType) }
+        guard H5Tget_class(fileType) == H5T_COMPOUND else { return [] }
+        var fields: [(String, HDF5ElementType)] = []
+        for i in 0..<max(0, Int(H5Tget_nmembers(fileType))) {
+            guard let name = H5Tget_member_name(fileType, UInt32(i)) else { continue }
+            let fieldName = String(cString: name)
+            H5free_memory(name)
+            let memberType = try check(H5Tget_member_type(fileType, UInt32(i)), file: file.path, object: path, "reading a field type")
+            fields.append((fieldName, HDF5ElementType(typeID: memberType)))
+            H5Tclose(memberType)
+        }
+        return fields
     }
 
     private func compoundMemType(field: String, memberType: hid_t, size: Int) throws -> hid_t {
