@@ -23,10 +23,13 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CellviHDF5", dependencies: ["CHDF5"]),
         .target(name: "CellviKernels", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "CellviIO", dependencies: ["CellviHDF5", "CellviKernels"]),
+        .target(name: "CellviIO", dependencies: ["CellviHDF5", "CellviKernels", "CZlib"]),
         .target(name: "CellviModel", dependencies: ["CellviHDF5", "CellviKernels"]),
         .target(name: "CellviMetrics", dependencies: ["CellviKernels"]),
         .target(name: "CellviPerturbation", dependencies: ["CellviModel", "CellviIO", "CellviMetrics"]),
