@@ -1,0 +1,81 @@
+/// A minibatch view into a CSR matrix: `rowCount` selected rows, never densified.
+/// Pointers must stay valid while the view is used (callers pin the arrays).
+public struct SparseRows {
+    public var offsets: UnsafePointer<Int>      // (N + 1)  row starts in the full matrix
+    public var indices: UnsafePointer<Int32>    // (nnz)    column of each entry
+    public var values: UnsafePointer<Float>     // (nnz)    entry values (e.g. log1p of counts)
+    public var rows: UnsafePointer<Int>         // (B)      selected rows
+    public var rowCount: Int                    // B
+
+    public init(offsets: UnsafePointer<Int>, indices: UnsafePointer<Int32>, values: UnsafePointer<Float>,
+                rows: UnsafePointer<Int>, rowCount: Int) {
+        self.offsets = offsets; self.indices = indices; self.values = values
+        self.rows = rows; self.rowCount = rowCount
+    }
+
+    /// Entry range of selected row i.
+    @inline(__always) public func range(_ i: Int) -> Range<Int> { offsets[rows[i]]..<offsets[rows[i] + 1] }
+}
+
+/// Sparse × dense products for the encoder's first layer.
+public enum SparseProduct {
+    /// out(B, n) = X(B, k) · wt(k, n), X sparse; `beta` 0 overwrites, 1 accumulates.
+    public static func forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
+                               _ wt: UnsafePointer<Float>, n: Int, beta: Float = 0, threads: Int = 1) {
+        Parallel.forEachChunk(x.rowCount, threads: threads, minimumPerChunk: 8) { chunk in
+            for i in chunk {
+                let o = out + i * n
+                if beta == 0 { o.update(repeating: 0, count: n) }
+                for e in x.range(i) {
+                    let v = x.values[e], w = wt + Int(x.indices[e]) * n
+                    for j in 0..<n { o[j] += v * w[j] }
+                }
+            }
+        }
+    }
+
+    /// dwt(k, n) += Xᵀ · dout, i.e. row c of dwt gains v · dout[i] for each entry (i, c, v).
+    /// Threads split the n columns, so the sum order is fixed and there are no races.
+    public static func weightGradient(_ dwt: UnsafeMutablePointer<Float>, _ x: SparseRows,
+                                      _ dout: UnsafePointer<Float>, n: Int, threads: Int = 1) {
+        let parts = max(1, min(threads, n / 16))
+        Parallel.forEachChunk(parts, threads: parts) { partRange in
+            for p in partRange {
+                let lo = n * p / parts, hi = n * (p + 1) / parts
+                for i in 0..<x.rowCount {
+                    let d = dout + i * n
+                    for e in x.range(i) {
+                        let v = x.values[e], g = dwt + Int(x.indices[e]) * n
+                        for j in lo..<hi { g[j] += v * d[j] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reference twin of `forward`: densify X, then a plain product.
+    public static func forwardReference(_ x: SparseRows, _ wt: UnsafePointer<Float>, k: Int, n: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: x.rowCount * n)
+        for i in 0..<x.rowCount {
+            var dense = [Double](repeating: 0, count: k)
+            for e in x.range(i) { dense[Int(x.indices[e])] += Double(x.values[e]) }
+            for j in 0..<n {
+                var s = 0.0
+                for c in 0..<k { s += dense[c] * Double(wt[c * n + j]) }
+                out[i * n + j] = Float(s)
+            }
+        }
+        return out
+    }
+
+    /// Reference twin of `weightGradient` (returns Xᵀ · dout as a new (k, n) array).
+    public static func weightGradientReference(_ x: SparseRows, _ dout: UnsafePointer<Float>, k: Int, n: Int) -> [Float] {
+        var g = [Double](repeating: 0, count: k * n)
+        for i in 0..<x.rowCount {
+            for e in x.range(i) {
+                for j in 0..<n { g[Int(x.indices[e]) * n + j] += Double(x.values[e]) * Double(dout[i * n + j]) }
+            }
+        }
+        return g.map(Float.init)
+    }
+}

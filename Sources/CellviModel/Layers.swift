@@ -1,0 +1,169 @@
+import CellviKernels
+
+// Layer kernels in llm.c style: outputs first, then inputs, weights, sizes. Backward
+// functions accumulate (+=) into gradients; callers zero gradients once per step.
+// Weights are stored [out, in] like PyTorch unless the name says transposed.
+
+/// out(B, O) = inp(B, I) · W[:, :I]ᵀ + bias + W[:, I + code_b] (one-hot covariate, if K > 0).
+/// weight: (O, I + K); bias: (O); codes: (B) or nil when K == 0.
+@inline(__always)
+func linear_forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+                    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+                    _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int) {
+    BLAS.gemm(out, ldc: O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
+              m: B, n: O, k: I)
+    for b in 0..<B {
+        let o = out + b * O
+        for j in 0..<O { o[j] += bias[j] }
+        if K > 0, let codes {
+            let c = I + Int(codes[b])
+            for j in 0..<O { o[j] += weight[j * (I + K) + c] }
+        }
+    }
+}
+
+/// Backward of `linear_forward`. dinp (B, I) may be nil when the input needs no gradient.
+@inline(__always)
+func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>,
+                     _ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
+                     _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                     _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int) {
+    // dW[:, :I] += doutᵀ(O, B) · inp(B, I)
+    BLAS.gemm(dweight, ldc: I + K, dout, lda: O, transposeA: true, inp, ldb: I, transposeB: false,
+              m: O, n: I, k: B, beta: 1)
+    for b in 0..<B {
+        let d = dout + b * O
+        for j in 0..<O { dbias[j] += d[j] }
+        if K > 0, let codes {
+            let c = I + Int(codes[b])
+            for j in 0..<O { dweight[j * (I + K) + c] += d[j] }
+        }
+    }
+    if let dinp {
+        // dinp(B, I) += dout(B, O) · W[:, :I](O, I)
+        BLAS.gemm(dinp, ldc: I, dout, lda: O, transposeA: false, weight, ldb: I + K, transposeB: false,
+                  m: B, n: I, k: O, beta: 1)
+    }
+}
+
+/// First encoder layer on sparse input: out(B, O) = X(B, I) · WT[:I] + WT[I + code] + bias.
+/// weightT is stored transposed, (I + K, O), so each non-zero adds one contiguous row.
+@inline(__always)
+func sparse_linear_forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
+                           _ weightT: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+                           _ codes: UnsafePointer<Int32>?, I: Int, K: Int, O: Int, threads: Int) {
+    SparseProduct.forward(out, x, weightT, n: O, threads: threads)
+    for b in 0..<x.rowCount {
+        let o = out + b * O
+        for j in 0..<O { o[j] += bias[j] }
+        if K > 0, let codes {
+            let w = weightT + (I + Int(codes[b])) * O
+            for j in 0..<O { o[j] += w[j] }
+        }
+    }
+}
+
+/// Backward of `sparse_linear_forward` (weights and bias only).
+@inline(__always)
+func sparse_linear_backward(_ dweightT: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
+                            _ dout: UnsafePointer<Float>, _ x: SparseRows,
+                            _ codes: UnsafePointer<Int32>?, I: Int, K: Int, O: Int, threads: Int) {
+    SparseProduct.weightGradient(dweightT, x, dout, n: O, threads: threads)
+    for b in 0..<x.rowCount {
+        let d = dout + b * O
+        for j in 0..<O { dbias[j] += d[j] }
+        if K > 0, let codes {
+            let w = dweightT + (I + Int(codes[b])) * O
+            for j in 0..<O { w[j] += d[j] }
+        }
+    }
+}
+
+/// BatchNorm1d in training mode (PyTorch semantics): normalise with the biased batch variance,
+/// update running stats with momentum and the unbiased variance.
+/// out, xhat: (B, C); mean, invstd: (C) saved for backward; inp: (B, C).
+@inline(__always)
+func batchnorm_forward_train(_ out: UnsafeMutablePointer<Float>, _ xhat: UnsafeMutablePointer<Float>,
+                             _ mean: UnsafeMutablePointer<Float>, _ invstd: UnsafeMutablePointer<Float>,
+                             _ inp: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>,
+                             _ runningMean: UnsafeMutablePointer<Float>, _ runningVar: UnsafeMutablePointer<Float>,
+                             B: Int, C: Int, momentum: Float, eps: Float) {
+    for j in 0..<C { mean[j] = 0; invstd[j] = 0 }
+    for b in 0..<B { let x = inp + b * C; for j in 0..<C { mean[j] += x[j] } }
+    let invB = 1 / Float(B)
+    for j in 0..<C { mean[j] *= invB }
+    // invstd temporarily holds Σ (x − mean)²
+    for b in 0..<B { let x = inp + b * C; for j in 0..<C { let d = x[j] - mean[j]; invstd[j] += d * d } }
+    let unbias = B > 1 ? Float(B) / Float(B - 1) : 1
+    for j in 0..<C {
+        let variance = invstd[j] * invB
+        runningMean[j] = (1 - momentum) * runningMean[j] + momentum * mean[j]
+        runningVar[j] = (1 - momentum) * runningVar[j] + momentum * variance * unbias
+        invstd[j] = 1 / (variance + eps).squareRoot()
+    }
+    for b in 0..<B {
+        let x = inp + b * C, h = xhat + b * C, o = out + b * C
+        for j in 0..<C { h[j] = (x[j] - mean[j]) * invstd[j]; o[j] = gamma[j] * h[j] + beta[j] }
+    }
+}
+
+/// BatchNorm1d in eval mode with running statistics. out, inp: (B, C).
+@inline(__always)
+func batchnorm_forward_eval(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+                            _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>,
+                            _ runningMean: UnsafePointer<Float>, _ runningVar: UnsafePointer<Float>,
+                            B: Int, C: Int, eps: Float) {
+    for b in 0..<B {
+        let x = inp + b * C, o = out + b * C
+        for j in 0..<C { o[j] = gamma[j] * (x[j] - runningMean[j]) / (runningVar[j] + eps).squareRoot() + beta[j] }
+    }
+}
+
+/// Backward of training-mode BatchNorm. dinp (B, C) is overwritten; dgamma, dbeta accumulate.
+/// scratch: (2C).
+@inline(__always)
+func batchnorm_backward(_ dinp: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMutablePointer<Float>,
+                        _ dbeta: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
+                        _ xhat: UnsafePointer<Float>, _ invstd: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>,
+                        _ scratch: UnsafeMutablePointer<Float>, B: Int, C: Int) {
+    let sumD = scratch, sumDX = scratch + C   // Σ dxhat, Σ dxhat·xhat  (C each)
+    for j in 0..<C { sumD[j] = 0; sumDX[j] = 0 }
+    for b in 0..<B {
+        let d = dout + b * C, h = xhat + b * C
+        for j in 0..<C { sumD[j] += d[j]; sumDX[j] += d[j] * h[j] }
+    }
+    for j in 0..<C { dbeta[j] += sumD[j]; dgamma[j] += sumDX[j] }
+    let invB = 1 / Float(B)
+    for b in 0..<B {
+        let d = dout + b * C, h = xhat + b * C, o = dinp + b * C
+        for j in 0..<C {
+            o[j] = gamma[j] * invstd[j] * (d[j] - invB * sumD[j] - h[j] * invB * sumDX[j])
+        }
+    }
+}
+
+/// In-place ReLU on n values.
+@inline(__always)
+func relu_forward(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    for i in 0..<n { x[i] = max(x[i], 0) }
+}
+
+/// dx[i] = 0 where the ReLU output y[i] is 0 (in place on dx).
+@inline(__always)
+func relu_backward(_ dx: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) {
+    for i in 0..<n where !(y[i] > 0) { dx[i] = 0 }
+}
+
+/// Draws an inverted-dropout mask: 0 with probability p, else 1/(1−p).
+@inline(__always)
+func dropout_mask(_ mask: UnsafeMutablePointer<Float>, count n: Int, p: Float, rng: inout RandomSource) {
+    let keep = 1 / (1 - p)
+    for i in 0..<n { mask[i] = rng.uniformFloat() < p ? 0 : keep }
+}
+
+/// out = inp · mask (element-wise). Also serves as the backward (dinp = dout · mask).
+@inline(__always)
+func dropout_forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+                     _ mask: UnsafePointer<Float>, count n: Int) {
+    for i in 0..<n { out[i] = inp[i] * mask[i] }
+}

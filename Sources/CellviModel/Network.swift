@@ -1,0 +1,299 @@
+import CellviKernels
+import Foundation
+
+/// How the reparameterisation noise ε is obtained in a forward pass.
+enum NoiseMode {
+    /// Draw ε ~ N(0, 1) from the random source.
+    case draw
+    /// Use ε already in the workspace (tests, golden parity).
+    case provided
+    /// ε = 0: z is the posterior mean.
+    case zero
+}
+
+/// The scVI computation over one minibatch: inference → generative → loss parts, and the
+/// backward pass that reads as the forward script in reverse. Holds raw pointers into the
+/// model's slabs; it owns nothing.
+struct Network {
+    let arch: Architecture
+    let params: UnsafeMutablePointer<Float>
+    let grads: UnsafeMutablePointer<Float>
+    let state: UnsafeMutablePointer<Float>
+    let libraryLogMeans: UnsafePointer<Float>      // (K) per-batch prior mean of log library
+    let libraryLogVariances: UnsafePointer<Float>  // (K)
+    let threads: Int
+
+    var config: SCVIConfiguration { arch.config }
+
+    // MARK: FCLayers
+
+    /// Runs a stack; returns its output (B, H). Layer 0 reads `sparse` or `dense` (B, inputs).
+    @discardableResult
+    func stackForward(_ specs: [LayerSpec], _ bufs: [LayerBuffers], sparse: SparseRows?,
+                      dense: UnsafePointer<Float>?, codes: UnsafePointer<Int32>, B: Int,
+                      training: Bool, rng: inout RandomSource) -> UnsafeMutablePointer<Float> {
+        let P = params, S = state
+        for (l, s) in specs.enumerated() {
+            let b = bufs[l], O = s.outputs
+            let cov: UnsafePointer<Int32>? = s.covariates > 0 ? UnsafePointer(codes) : nil
+            if s.sparseInput {
+                sparse_linear_forward(b.pre, sparse!, P + s.weight, P + s.bias, cov,
+                                      I: s.inputs, K: s.covariates, O: O, threads: threads)
+            } else {
+                let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
+                linear_forward(b.pre, inp, P + s.weight, P + s.bias, cov, B: B, I: s.inputs, K: s.covariates, O: O)
+            }
+            if training {
+                batchnorm_forward_train(b.y, b.xhat, b.mean, b.invstd, b.pre, P + s.gamma, P + s.beta,
+                                        S + s.runningMean, S + s.runningVar, B: B, C: O,
+                                        momentum: Architecture.bnMomentum, eps: Architecture.bnEps)
+            } else {
+                batchnorm_forward_eval(b.y, b.pre, P + s.gamma, P + s.beta, S + s.runningMean, S + s.runningVar,
+                                       B: B, C: O, eps: Architecture.bnEps)
+            }
+            relu_forward(b.y, count: B * O)
+            if let mask = b.mask {
+                if training {
+                    dropout_mask(mask, count: B * O, p: s.dropout, rng: &rng)
+                    dropout_forward(b.out, b.y, mask, count: B * O)
+                } else {
+                    b.out.update(from: b.y, count: B * O)
+                }
+            }
+        }
+        return bufs[bufs.count - 1].out
+    }
+
+    /// Backward of a stack. Expects the top gradient in `bufs.last.dOut`; accumulates into
+    /// `dInput` (B, inputs) for a dense layer 0 when given.
+    func stackBackward(_ specs: [LayerSpec], _ bufs: [LayerBuffers], sparse: SparseRows?,
+                       dense: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?,
+                       codes: UnsafePointer<Int32>, B: Int) {
+        let P = params, D = grads
+        for l in stride(from: specs.count - 1, through: 0, by: -1) {
+            let s = specs[l], b = bufs[l], O = s.outputs
+            let cov: UnsafePointer<Int32>? = s.covariates > 0 ? UnsafePointer(codes) : nil
+            if let mask = b.mask { dropout_forward(b.dOut, b.dOut, mask, count: B * O) }
+            relu_backward(b.dOut, b.y, count: B * O)
+            batchnorm_backward(b.dPre, D + s.gamma, D + s.beta, b.dOut, b.xhat, b.invstd, P + s.gamma,
+                               bnScratch, B: B, C: O)
+            if s.sparseInput {
+                sparse_linear_backward(D + s.weight, D + s.bias, b.dPre, sparse!, cov,
+                                       I: s.inputs, K: s.covariates, O: O, threads: threads)
+            } else {
+                let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
+                let dIn = l == 0 ? dInput : bufs[l - 1].dOut
+                if l > 0 { Elementwise.zero(bufs[l - 1].dOut, count: B * s.inputs) }
+                linear_backward(dIn, D + s.weight, D + s.bias, b.dPre, inp, P + s.weight, cov,
+                                B: B, I: s.inputs, K: s.covariates, O: O)
+            }
+        }
+    }
+
+    /// (2H) BatchNorm backward scratch, owned by the workspace.
+    let bnScratch: UnsafeMutablePointer<Float>
+
+    init(arch: Architecture, params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>,
+         state: UnsafeMutablePointer<Float>, libraryLogMeans: UnsafePointer<Float>,
+         libraryLogVariances: UnsafePointer<Float>, threads: Int, scratch: UnsafeMutablePointer<Float>) {
+        self.arch = arch; self.params = params; self.grads = grads; self.state = state
+        self.libraryLogMeans = libraryLogMeans; self.libraryLogVariances = libraryLogVariances
+        self.threads = threads; self.bnScratch = scratch
+    }
+
+    // MARK: Inference (encoders)
+
+    /// Encoders: fills qm, qv (B, Z) and, with a latent library, lm, lv (B).
+    /// Expects ws.encoderCodes and the sparse log1p input.
+    func encode(_ ws: Workspace, input: SparseRows, B: Int, training: Bool, rng: inout RandomSource) {
+        let P = params, Z = config.latentDimensions, H = config.hiddenDimensions
+        let h = stackForward(arch.zEncoder, ws.zEncoder, sparse: input, dense: nil, codes: ws.encoderCodes,
+                             B: B, training: training, rng: &rng)
+        linear_forward(ws.qm, h, P + arch.zMean.weight, P + arch.zMean.bias, nil, B: B, I: H, K: 0, O: Z)
+        linear_forward(ws.qvExp, h, P + arch.zVar.weight, P + arch.zVar.bias, nil, B: B, I: H, K: 0, O: Z)
+        for i in 0..<(B * Z) { let e = expf(ws.qvExp[i]); ws.qvExp[i] = e; ws.qv[i] = e + Architecture.varianceEps }
+        if let lMean = arch.lMean, let lVar = arch.lVar {
+            let hl = stackForward(arch.lEncoder, ws.lEncoder, sparse: input, dense: nil, codes: ws.encoderCodes,
+                                  B: B, training: training, rng: &rng)
+            linear_forward(ws.lm, hl, P + lMean.weight, P + lMean.bias, nil, B: B, I: H, K: 0, O: 1)
+            linear_forward(ws.lvExp, hl, P + lVar.weight, P + lVar.bias, nil, B: B, I: H, K: 0, O: 1)
+            for i in 0..<B { let e = expf(ws.lvExp[i]); ws.lvExp[i] = e; ws.lv[i] = e + Architecture.varianceEps }
+        }
+    }
+
+    /// z = qm + √qv·ε; library = observed log total count or lm + √lv·ε_l. KL terms per cell.
+    /// counts: raw counts (for the observed library).
+    func sampleLatent(_ ws: Workspace, counts: SparseRows, B: Int, noise: NoiseMode, rng: inout RandomSource) {
+        let Z = config.latentDimensions
+        switch noise {
+        case .draw: rng.fillNormal(ws.epsZ, count: B * Z)
+        case .zero: Elementwise.zero(ws.epsZ, count: B * Z)
+        case .provided: break
+        }
+        for i in 0..<B {
+            var kl: Float = 0
+            for d in 0..<Z {
+                let k = i * Z + d, m = ws.qm[k], v = ws.qv[k]
+                ws.z[k] = m + v.squareRoot() * ws.epsZ[k]
+                kl += v + m * m - 1 - logf(v)
+            }
+            ws.klZ[i] = 0.5 * kl
+        }
+        if config.useObservedLibrarySize {
+            for i in 0..<B {
+                var total: Float = 0
+                for e in counts.range(i) { total += counts.values[e] }
+                ws.logLibrary[i] = logf(total)
+                ws.klL[i] = 0
+            }
+        } else {
+            switch noise {
+            case .draw: rng.fillNormal(ws.epsL, count: B)
+            case .zero: Elementwise.zero(ws.epsL, count: B)
+            case .provided: break
+            }
+            for i in 0..<B {
+                let m = ws.lm[i], v = ws.lv[i]
+                ws.logLibrary[i] = m + v.squareRoot() * ws.epsL[i]
+                let b = Int(ws.encoderCodes[i])
+                let pm = libraryLogMeans[b], pv = libraryLogVariances[b]
+                ws.klL[i] = 0.5 * (logf(pv / v) + (v + (m - pm) * (m - pm)) / pv - 1)
+            }
+        }
+    }
+
+    // MARK: Generative (decoder) and likelihood
+
+    /// Decoder from ws.z and ws.decoderCodes: scale logits, θ and zero-inflation logits.
+    func decode(_ ws: Workspace, B: Int, training: Bool, rng: inout RandomSource) {
+        let P = params, G = config.geneCount, H = config.hiddenDimensions
+        let h = stackForward(arch.decoder, ws.decoder, sparse: nil, dense: ws.z, codes: ws.decoderCodes,
+                             B: B, training: training, rng: &rng)
+        linear_forward(ws.logits, h, P + arch.scaleHead.weight, P + arch.scaleHead.bias, nil, B: B, I: H, K: 0, O: G)
+        if let head = arch.dispersionHead, let theta = ws.theta {
+            linear_forward(theta, h, P + head.weight, P + head.bias, nil, B: B, I: H, K: 0, O: G)
+            for i in 0..<(B * G) { theta[i] = expf(theta[i]) }
+        }
+        if let head = arch.dropoutHead, let pi = ws.piLogits {
+            linear_forward(pi, h, P + head.weight, P + head.bias, nil, B: B, I: H, K: 0, O: G)
+        }
+        if let pxR = arch.pxR {
+            let rowsK = config.dispersionRows
+            for k in 0..<rowsK {
+                for g in 0..<G { ws.thetaTable[k * G + g] = expf(P[pxR + g * rowsK + k]) }
+            }
+        }
+    }
+
+    /// θ row (G) the likelihood uses for cell i.
+    @inline(__always)
+    func thetaRow(_ ws: Workspace, _ i: Int) -> UnsafePointer<Float> {
+        let G = config.geneCount
+        if let theta = ws.theta { return UnsafePointer(theta + i * G) }
+        if config.dispersion == .geneBatch { return UnsafePointer(ws.thetaTable + Int(ws.decoderCodes[i]) * G) }
+        return UnsafePointer(ws.thetaTable)
+    }
+
+    /// Per-cell log p(x | z, l) into ws.logProbabilities and ws.reconstruction (= −log p); with
+    /// `gradientScale` also the gradients of gradientScale · Σ −log p w.r.t. logits, log θ, π, log library.
+    func likelihood(_ ws: Workspace, counts: SparseRows, B: Int, gradientScale: Float?) {
+        let G = config.geneCount, kind = config.likelihood
+        let wantGrad = gradientScale != nil
+        Parallel.forEachChunk(B, threads: threads, minimumPerChunk: 4) { chunk in
+            for i in chunk {
+                let (lp, dl) = Likelihood.fusedRow(
+                    kind, G: G, logits: ws.logits + i * G, logLibrary: ws.logLibrary[i],
+                    theta: thetaRow(ws, i), pi: ws.piLogits.map { UnsafePointer($0 + i * G) },
+                    countIndices: counts.indices, countValues: counts.values, countRange: counts.range(i),
+                    mu: ws.mu + i * G,
+                    gradLogits: wantGrad ? ws.gradLogits + i * G : nil,
+                    gradPxR: wantGrad ? ws.gradPxR.map { $0 + i * G } : nil,
+                    gradPi: wantGrad ? ws.gradPi.map { $0 + i * G } : nil,
+                    lossScale: gradientScale ?? 0)
+                ws.logProbabilities[i] = lp
+                ws.reconstruction[i] = Float(-lp)
+                ws.dLogLibrary[i] = dl
+            }
+        }
+    }
+
+    /// The whole forward pass of a training or evaluation step. ws.rows, ws.encoderCodes and
+    /// ws.decoderCodes must be set. With `gradientScale`, likelihood gradients are prepared.
+    func forward(_ ws: Workspace, input: SparseRows, counts: SparseRows, B: Int, training: Bool,
+                 noise: NoiseMode, gradientScale: Float?, rng: inout RandomSource) {
+        encode(ws, input: input, B: B, training: training, rng: &rng)
+        sampleLatent(ws, counts: counts, B: B, noise: noise, rng: &rng)
+        decode(ws, B: B, training: training, rng: &rng)
+        likelihood(ws, counts: counts, B: B, gradientScale: gradientScale)
+    }
+
+    // MARK: Backward
+
+    /// Gradients of mean_i [reconstruction_i + klWeight·KL_z,i + KL_l,i] accumulated into `grads`.
+    /// Call after `forward(..., gradientScale: 1/B)` in training mode.
+    func backward(_ ws: Workspace, input: SparseRows, B: Int, klWeight: Float) {
+        let P = params, D = grads
+        let G = config.geneCount, H = config.hiddenDimensions, Z = config.latentDimensions
+        let inv = 1 / Float(B)
+
+        // Decoder heads → decoder hidden.
+        let top = ws.decoder[ws.decoder.count - 1]
+        Elementwise.zero(top.dOut, count: B * H)
+        linear_backward(top.dOut, D + arch.scaleHead.weight, D + arch.scaleHead.bias, ws.gradLogits, top.out,
+                        P + arch.scaleHead.weight, nil, B: B, I: H, K: 0, O: G)
+        if let head = arch.dispersionHead, let gr = ws.gradPxR {
+            linear_backward(top.dOut, D + head.weight, D + head.bias, gr, top.out, P + head.weight, nil,
+                            B: B, I: H, K: 0, O: G)
+        }
+        if let pxR = arch.pxR, let gr = ws.gradPxR {
+            let rowsK = config.dispersionRows, d = D + pxR
+            for i in 0..<B {
+                let k = config.dispersion == .geneBatch ? Int(ws.decoderCodes[i]) : 0
+                let row = gr + i * G
+                for g in 0..<G { d[g * rowsK + k] += row[g] }
+            }
+        }
+        if let head = arch.dropoutHead, let gp = ws.gradPi {
+            linear_backward(top.dOut, D + head.weight, D + head.bias, gp, top.out, P + head.weight, nil,
+                            B: B, I: H, K: 0, O: G)
+        }
+        Elementwise.zero(ws.dz, count: B * Z)
+        stackBackward(arch.decoder, ws.decoder, sparse: nil, dense: ws.z, dInput: ws.dz, codes: ws.decoderCodes, B: B)
+
+        // z = qm + √qv·ε and the KL to N(0, I) (weighted).
+        let w = klWeight * inv
+        for k in 0..<(B * Z) {
+            let m = ws.qm[k], v = ws.qv[k], sd = v.squareRoot()
+            ws.dqm[k] = ws.dz[k] + w * m
+            let dv = ws.dz[k] * ws.epsZ[k] / (2 * sd) + w * 0.5 * (1 - 1 / v)
+            ws.dqv[k] = dv * ws.qvExp[k]   // through qv = exp(raw) + 1e-4
+        }
+        let zTop = ws.zEncoder[ws.zEncoder.count - 1]
+        Elementwise.zero(zTop.dOut, count: B * H)
+        linear_backward(zTop.dOut, D + arch.zMean.weight, D + arch.zMean.bias, ws.dqm, zTop.out,
+                        P + arch.zMean.weight, nil, B: B, I: H, K: 0, O: Z)
+        linear_backward(zTop.dOut, D + arch.zVar.weight, D + arch.zVar.bias, ws.dqv, zTop.out,
+                        P + arch.zVar.weight, nil, B: B, I: H, K: 0, O: Z)
+        stackBackward(arch.zEncoder, ws.zEncoder, sparse: input, dense: nil, dInput: nil, codes: ws.encoderCodes, B: B)
+
+        // Latent library: library = lm + √lv·ε_l, KL to the batch's log-normal prior (unweighted).
+        if let lMean = arch.lMean, let lVar = arch.lVar {
+            for i in 0..<B {
+                let m = ws.lm[i], v = ws.lv[i], sd = v.squareRoot()
+                let b = Int(ws.encoderCodes[i])
+                let pm = libraryLogMeans[b], pv = libraryLogVariances[b]
+                ws.dlm[i] = ws.dLogLibrary[i] + inv * (m - pm) / pv
+                let dv = ws.dLogLibrary[i] * ws.epsL[i] / (2 * sd) + inv * 0.5 * (1 / pv - 1 / v)
+                ws.dlv[i] = dv * ws.lvExp[i]
+            }
+            let lTop = ws.lEncoder[ws.lEncoder.count - 1]
+            Elementwise.zero(lTop.dOut, count: B * H)
+            linear_backward(lTop.dOut, D + lMean.weight, D + lMean.bias, ws.dlm, lTop.out, P + lMean.weight, nil,
+                            B: B, I: H, K: 0, O: 1)
+            linear_backward(lTop.dOut, D + lVar.weight, D + lVar.bias, ws.dlv, lTop.out, P + lVar.weight, nil,
+                            B: B, I: H, K: 0, O: 1)
+            stackBackward(arch.lEncoder, ws.lEncoder, sparse: input, dense: nil, dInput: nil,
+                          codes: ws.encoderCodes, B: B)
+        }
+    }
+}

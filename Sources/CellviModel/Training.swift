@@ -1,0 +1,166 @@
+import CellviKernels
+import Foundation
+
+/// One epoch of training, as scvi-tools logs it.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var klWeight: Float
+    /// Mean minibatch loss (reconstruction + weighted KL), cell-weighted.
+    public var trainLoss: Double
+    /// Mean over training cells of reconstruction + unweighted KL.
+    public var elboTrain: Double
+    public var elboValidation: Double?
+    public var reconstructionValidation: Double?
+    public var klValidation: Double?
+    public var seconds: Double
+}
+
+/// Per-epoch history of one training run.
+public struct TrainingHistory: Codable, Equatable, Sendable {
+    public var epochs: [EpochRecord] = []
+    public var stoppedEarly = false
+    public var trainingCells: [Int] = []
+    public var validationCells: [Int] = []
+    public init() {}
+}
+
+/// Adam with PyTorch semantics (coupled L2 weight decay, bias correction).
+struct AdamState {
+    let m: FloatBuffer, v: FloatBuffer
+    var step = 0
+    init(count: Int) { m = FloatBuffer(count: count); v = FloatBuffer(count: count) }
+
+    mutating func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count n: Int,
+                         learningRate lr: Float, epsilon: Float, weightDecay wd: Float, threads: Int,
+                         beta1: Float = 0.9, beta2: Float = 0.999) {
+        step += 1
+        let bc1 = 1 - powf(beta1, Float(step)), bc2Sqrt = (1 - powf(beta2, Float(step))).squareRoot()
+        let stepSize = lr / bc1
+        let m = self.m.pointer, v = self.v.pointer
+        Parallel.forEachChunk(n, threads: threads, minimumPerChunk: 65536) { r in
+            for i in r {
+                let grad = g[i] + wd * p[i]
+                m[i] = beta1 * m[i] + (1 - beta1) * grad
+                v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
+                p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + epsilon)
+            }
+        }
+    }
+}
+
+extension SCVIModel {
+    /// scvi-tools' split: n_train = ⌈f·N⌉, the rest validation; if n_train mod batch size is 1 or 2
+    /// those cells leave training (and join validation when it is non-empty).
+    public static func splitSizes(cellCount n: Int, trainFraction f: Double, batchSize: Int) -> (train: Int, validation: Int) {
+        var nTrain = Int((f * Double(n)).rounded(.up))
+        nTrain = min(nTrain, n)
+        var nVal = n - nTrain
+        let r = nTrain % batchSize
+        if r > 0 && r < 3 {
+            nTrain -= r
+            if nVal > 0 { nVal += r }
+        }
+        return (nTrain, nVal)
+    }
+
+    /// Trains on raw counts (cells × genes) with one batch code per cell. Sets the library prior,
+    /// splits train/validation, runs Adam with KL warm-up and returns the per-epoch history.
+    /// `progress` is called after every epoch. Bit-identical for the same seed and thread count.
+    @discardableResult
+    public func train(counts: CSRMatrix, batchCodes: [Int32], configuration t: TrainingConfiguration = .init(),
+                      progress: ((EpochRecord) -> Void)? = nil) throws -> TrainingHistory {
+        try validate(counts: counts, batchCodes: batchCodes)
+        guard t.batchSize >= 3 else { throw CellviModelError.invalidConfiguration("batchSize is \(t.batchSize); use at least 3 (BatchNorm needs several cells).") }
+        guard t.trainFraction > 0 && t.trainFraction <= 1 else { throw CellviModelError.invalidConfiguration("trainFraction is \(t.trainFraction); use a value in (0, 1].") }
+        threads = max(1, t.threads)
+        BLAS.setThreadCount(threads)
+        setLibraryPrior(counts: counts, batchCodes: batchCodes)
+
+        let n = counts.rowCount
+        var rng = RandomSource(seed: t.seed &+ 0x5EED)
+        let (nTrain, nVal) = Self.splitSizes(cellCount: n, trainFraction: t.trainFraction, batchSize: t.batchSize)
+        guard nTrain > 0 else { throw CellviModelError.dataMismatch("only \(n) cells: too few to train; use at least 3 cells.") }
+        let perm = rng.permutation(n)
+        let validationCells = Array(perm[0..<nVal]), trainCells = Array(perm[nVal..<(nVal + nTrain)])
+        let epochs = t.epochs ?? TrainingConfiguration.defaultEpochs(cellCount: n)
+
+        let ws = Workspace(arch, capacity: t.batchSize)
+        let net = network(ws)
+        var adam = AdamState(count: arch.parameters.count)
+        var hist = TrainingHistory()
+        hist.trainingCells = trainCells; hist.validationCells = validationCells
+        var best = Double.infinity, sinceBest = 0
+
+        try BoundData.with(counts) { data in
+            for epoch in 0..<epochs {
+                let start = Date()
+                let w = t.klWeight(epoch: epoch)
+                let order = rng.permutation(nTrain)
+                var lossSum = 0.0, elboSum = 0.0
+                var step = 0
+                for s in stride(from: 0, to: nTrain, by: t.batchSize) {
+                    let B = min(t.batchSize, nTrain - s)
+                    for i in 0..<B {
+                        let cell = trainCells[order[s + i]]
+                        ws.rows[i] = cell; ws.encoderCodes[i] = batchCodes[cell]; ws.decoderCodes[i] = batchCodes[cell]
+                    }
+                    gradients.zero()
+                    net.forward(ws, input: data.input(ws, B), counts: data.raw(ws, B), B: B, training: true,
+                                noise: .draw, gradientScale: 1 / Float(B), rng: &rng)
+                    var loss = 0.0, elbo = 0.0
+                    for i in 0..<B {
+                        let rec = Double(ws.reconstruction[i]), kl = Double(ws.klZ[i]) + Double(ws.klL[i])
+                        loss += rec + Double(w) * Double(ws.klZ[i]) + Double(ws.klL[i])
+                        elbo += rec + kl
+                    }
+                    guard loss.isFinite else {
+                        throw CellviModelError.nonFiniteLoss(epoch: epoch, step: step, detail: "minibatch loss \(loss / Double(B))")
+                    }
+                    net.backward(ws, input: data.input(ws, B), B: B, klWeight: w)
+                    adam.update(parameters.pointer, gradients.pointer, count: arch.parameters.count,
+                                learningRate: t.learningRate, epsilon: t.adamEpsilon, weightDecay: t.weightDecay,
+                                threads: threads)
+                    lossSum += loss; elboSum += elbo; step += 1
+                }
+                var record = EpochRecord(epoch: epoch, klWeight: w, trainLoss: lossSum / Double(nTrain),
+                                         elboTrain: elboSum / Double(nTrain), elboValidation: nil,
+                                         reconstructionValidation: nil, klValidation: nil, seconds: 0)
+                if nVal > 0 {
+                    let parts = evaluate(ws: ws, net: net, data: data, cells: validationCells, batchCodes: batchCodes, rng: &rng)
+                    record.reconstructionValidation = parts.reconstruction
+                    record.klValidation = parts.kl
+                    record.elboValidation = parts.reconstruction + parts.kl
+                }
+                record.seconds = Date().timeIntervalSince(start)
+                hist.epochs.append(record)
+                progress?(record)
+                if t.earlyStopping, let v = record.elboValidation {
+                    if v < best - t.earlyStoppingMinDelta { best = v; sinceBest = 0 } else { sinceBest += 1 }
+                    if sinceBest >= t.earlyStoppingPatience { hist.stoppedEarly = true; break }
+                }
+            }
+        }
+        history = hist
+        return hist
+    }
+
+    /// Mean over `cells` of reconstruction NLL and unweighted KL, in eval mode with sampled z.
+    func evaluate(ws: Workspace, net: Network, data: BoundData, cells: [Int], batchCodes: [Int32],
+                  rng: inout RandomSource) -> (reconstruction: Double, kl: Double) {
+        var rec = 0.0, kl = 0.0
+        for s in stride(from: 0, to: cells.count, by: ws.capacity) {
+            let B = min(ws.capacity, cells.count - s)
+            for i in 0..<B {
+                let c = cells[s + i]
+                ws.rows[i] = c; ws.encoderCodes[i] = batchCodes[c]; ws.decoderCodes[i] = batchCodes[c]
+            }
+            net.forward(ws, input: data.input(ws, B), counts: data.raw(ws, B), B: B, training: false,
+                        noise: .draw, gradientScale: nil, rng: &rng)
+            for i in 0..<B {
+                rec += Double(ws.reconstruction[i]); kl += Double(ws.klZ[i]) + Double(ws.klL[i])
+            }
+        }
+        let n = Double(max(cells.count, 1))
+        return (rec / n, kl / n)
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class CellviModelTestsPlaceholder: XCTestCase { func testBuilds() {} }
