@@ -1,2 +1,0 @@
-import XCTest
-final class CellviCLITestsPlaceholder: XCTestCase { func testBuilds() {} }
