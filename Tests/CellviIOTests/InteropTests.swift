@@ -71,8 +71,7 @@ final class InteropTests: XCTestCase {
         let available = (try? run(["python3", "-c", "import anndata, h5py, scipy"]))?.status == 0
         if available { return }
         if ProcessInfo.processInfo.environment["CELLVI_REQUIRE_PYTHON"] == "1" {
-            XCTFail("CELLVI_REQUIRE_PYTHON=1 but python3 with anndata, h5py and scipy is not available; `pip install anndata`.")
-            throw XCTSkip("python3/anndata missing")
+            throw MissingPython()  // a thrown error fails the test
         }
         throw XCTSkip("python3 with anndata is not available; set CELLVI_REQUIRE_PYTHON=1 to make this a failure.")
     }
@@ -88,6 +87,12 @@ final class InteropTests: XCTestCase {
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
+
+struct MissingPython: Error, CustomStringConvertible {
+    var description: String {
+        "CELLVI_REQUIRE_PYTHON=1 but python3 with anndata, h5py and scipy is not available; `pip install anndata scipy h5py`."
     }
 }
 
