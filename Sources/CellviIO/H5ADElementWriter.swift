@@ -2,9 +2,8 @@ import CellviHDF5
 import CellviKernels
 
 /// Writes single anndata elements (each tagged with `encoding-type` / `encoding-version`).
-/// `file` is the destination path named in errors; `compression` applies to non-scalar datasets.
+/// `compression` applies to every non-scalar dataset.
 struct H5ADElementWriter {
-    let file: String
     let compression: HDF5Compression?
 
     func setEncoding(_ object: HDF5Object, _ type: String, _ version: String) throws {

@@ -17,18 +17,16 @@ public enum H5ADWriter {
         try validate(data, file: path)
         try OutputFileGuard.refuseOverwriting(inputPaths, with: path)
         try OutputFileGuard.writeAtomically(to: path) { temporaryPath in
-            try writeContents(data, temporaryPath: temporaryPath, finalPath: path,
-                              compression: compression ? HDF5Compression() : nil)
+            try writeContents(data, temporaryPath: temporaryPath, compression: compression ? HDF5Compression() : nil)
         }
     }
 
     /// Writes the whole file; every HDF5 handle is released when this returns.
-    private static func writeContents(_ data: AnnData, temporaryPath: String, finalPath: String,
-                                      compression: HDF5Compression?) throws {
+    private static func writeContents(_ data: AnnData, temporaryPath: String, compression: HDF5Compression?) throws {
         try wrappingHDF5 {
             let file = try HDF5File.create(path: temporaryPath)
             let root = try file.root
-            let writer = H5ADElementWriter(file: finalPath, compression: compression)
+            let writer = H5ADElementWriter(compression: compression)
             try writer.setEncoding(root, "anndata", "0.1.0")
             if let x = data.x { try writer.writeCSR(x, named: "X", in: root) }
             try writer.writeDataFrame(data.obs, named: "obs", in: root)

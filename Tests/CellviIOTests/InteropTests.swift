@@ -30,18 +30,40 @@ final class InteropTests: XCTestCase {
         try checkWithAnndata(data, label: "no-x", compression: true)
     }
 
+    /// The checker is not vacuous: expectations that differ from the file make it exit non-zero.
+    func testCheckerReportsEveryMismatch() throws {
+        try requireAnndata()
+        let written = WriterTestSupport.everyFieldAnnData()
+        var claimed = written
+        claimed.obs["cell_type"] = .categorical(codes: [1, 1, 0, -1, 2, 1], categories: ["B", "T", "NK"], ordered: false)
+        claimed.obsm["X_pca"]![0, 0] += 1
+        claimed.uns["n_epochs"] = .integer(401)
+        claimed.uns["log1p"] = .integer(1)
+        let (status, output) = try runChecker(written: written, expected: claimed, label: "mismatch", compression: true)
+        XCTAssertEqual(status, 1, output)
+        for key in ["obs[cell_type]", "obsm/X_pca", "uns/n_epochs", "uns/log1p"] {
+            XCTAssertTrue(output.contains("MISMATCH \(key)"), "no mismatch reported for \(key):\n\(output)")
+        }
+    }
+
     // MARK: - Running the checker
 
     private func checkWithAnndata(_ data: AnnData, label: String, compression: Bool) throws {
+        let (status, output) = try runChecker(written: data, expected: data, label: label, compression: compression)
+        XCTAssertEqual(status, 0, "anndata disagrees with the writer on \(label):\n\(output)")
+    }
+
+    /// Writes `written`, describes `expected` in JSON beside it, runs the checker under `python3 -W error`.
+    private func runChecker(written: AnnData, expected: AnnData, label: String,
+                            compression: Bool) throws -> (status: Int32, output: String) {
         let directory = try WriterTestSupport.temporaryDirectory("interop-\(label)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("\(label).h5ad").path
-        let expected = directory.appendingPathComponent("\(label).expected.json")
-        try H5ADWriter.write(data, to: file, compression: compression)
-        try JSONSerialization.data(withJSONObject: ExpectedJSON.describe(data), options: [.prettyPrinted, .sortedKeys])
-            .write(to: expected)
-        let (status, output) = try run(["python3", "-W", "error", Self.checker.path, file, expected.path])
-        XCTAssertEqual(status, 0, "anndata disagrees with the writer on \(label):\n\(output)")
+        let json = directory.appendingPathComponent("\(label).expected.json")
+        try H5ADWriter.write(written, to: file, compression: compression)
+        try JSONSerialization.data(withJSONObject: ExpectedJSON.describe(expected), options: [.prettyPrinted, .sortedKeys])
+            .write(to: json)
+        return try run(["python3", "-W", "error", Self.checker.path, file, json.path])
     }
 
     /// Skips (or fails under CELLVI_REQUIRE_PYTHON=1) when `python3 -c "import anndata"` fails.
@@ -49,8 +71,7 @@ final class InteropTests: XCTestCase {
         let available = (try? run(["python3", "-c", "import anndata, h5py, scipy"]))?.status == 0
         if available { return }
         if ProcessInfo.processInfo.environment["CELLVI_REQUIRE_PYTHON"] == "1" {
-            XCTFail("CELLVI_REQUIRE_PYTHON=1 but python3 with anndata, h5py and scipy is not available; `pip install anndata`.")
-            throw XCTSkip("python3/anndata missing")
+            throw MissingPython()  // a thrown error fails the test
         }
         throw XCTSkip("python3 with anndata is not available; set CELLVI_REQUIRE_PYTHON=1 to make this a failure.")
     }
@@ -66,6 +87,12 @@ final class InteropTests: XCTestCase {
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
+
+struct MissingPython: Error, CustomStringConvertible {
+    var description: String {
+        "CELLVI_REQUIRE_PYTHON=1 but python3 with anndata, h5py and scipy is not available; `pip install anndata scipy h5py`."
     }
 }
 

@@ -1,0 +1,89 @@
+import CellviKernels
+import Foundation
+import XCTest
+
+final class KernelTests: XCTestCase {
+    func testGemmMatchesReferenceForAllTransposes() {
+        var rng = RandomSource(seed: 3)
+        let m = 5, n = 7, k = 4
+        for ta in [false, true] {
+            for tb in [false, true] {
+                let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(k * n)).map { _ in rng.normal() }
+                var c = [Float](repeating: 1, count: m * n), r = c
+                BLAS.gemm(&c, ldc: n, a, lda: ta ? m : k, transposeA: ta, b, ldb: tb ? k : n, transposeB: tb,
+                          m: m, n: n, k: k, alpha: 0.5, beta: 1)
+                BLAS.gemmReference(&r, ldc: n, a, lda: ta ? m : k, transposeA: ta, b, ldb: tb ? k : n, transposeB: tb,
+                                   m: m, n: n, k: k, alpha: 0.5, beta: 1)
+                for (x, y) in zip(c, r) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+            }
+        }
+    }
+
+    func testSparseProductMatchesReference() {
+        var rng = RandomSource(seed: 4)
+        let rowsN = 6, k = 9, n = 5
+        var dense = Matrix(zeros: rowsN, k)
+        for i in 0..<(rowsN * k) where rng.uniform() < 0.4 { dense.values[i] = Float(rng.integer(below: 5) + 1) }
+        let csr = CSRMatrix(dense: dense)
+        let wt = (0..<(k * n)).map { _ in rng.normal() }
+        let dout = (0..<(4 * n)).map { _ in rng.normal() }
+        let rows = [4, 0, 2, 5]
+        csr.rowOffsets.withUnsafeBufferPointer { o in csr.columnIndices.withUnsafeBufferPointer { ix in
+            csr.values.withUnsafeBufferPointer { v in rows.withUnsafeBufferPointer { r in
+                let x = SparseRows(offsets: o.baseAddress!, indices: ix.baseAddress!, values: v.baseAddress!,
+                                   rows: r.baseAddress!, rowCount: 4)
+                for threads in [1, 2] {
+                    var out = [Float](repeating: 0, count: 4 * n)
+                    SparseProduct.forward(&out, x, wt, n: n, threads: threads)
+                    let ref = SparseProduct.forwardReference(x, wt, k: k, n: n)
+                    for (a, b) in zip(out, ref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+                    var g = [Float](repeating: 0, count: k * n)
+                    SparseProduct.weightGradient(&g, x, dout, n: n, threads: threads)
+                    let gref = SparseProduct.weightGradientReference(x, dout, k: k, n: n)
+                    for (a, b) in zip(g, gref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+                }
+            } }
+        } }
+    }
+
+    func testSpecialFunctionsMatchReferences() {
+        for x in [1e-4, 0.03, 0.5, 1, 1.5, 3.7, 7.9, 8, 12.5, 100, 1e4, 3e6] {
+            XCTAssertEqual(Special.logGamma(x), Special.logGammaReference(x), accuracy: 1e-10 * max(1, abs(Special.logGammaReference(x))))
+            XCTAssertEqual(Special.digamma(x), Special.digammaReference(x), accuracy: 1e-9 * max(1, abs(Special.digammaReference(x))))
+        }
+        XCTAssertEqual(Special.digamma(1.0), -0.5772156649015329, accuracy: 1e-10)
+    }
+
+    func testSoftplusSigmoidLogSoftmax() {
+        for x in [-100, -20, -1, 0, 0.5, 20, 100] as [Float] {
+            XCTAssertEqual(Double(Elementwise.softplus(x)), Elementwise.softplusReference(Double(x)), accuracy: 1e-5 * max(1, Double(abs(x))))
+            XCTAssertEqual(Double(Elementwise.sigmoid(x)), 1 / (1 + exp(-Double(x))), accuracy: 1e-7)
+        }
+        let row: [Float] = [1000, 999, -5, 0.25]
+        var out = [Float](repeating: 0, count: 4)
+        Elementwise.logSoftmax(&out, row, count: 4)
+        let ref = Elementwise.logSoftmaxReference(row.map(Double.init))
+        for (a, b) in zip(out, ref) { XCTAssertEqual(Double(a), b, accuracy: 1e-4 * max(1, abs(b) / 100)) }
+    }
+
+    func testRandomSourceIsDeterministicAndRoughlyCalibrated() {
+        var a = RandomSource(seed: 42), b = RandomSource(seed: 42)
+        XCTAssertEqual((0..<100).map { _ in a.next() }, (0..<100).map { _ in b.next() })
+        var r = RandomSource(seed: 7)
+        let n = 20000
+        let normals = (0..<n).map { _ in Double(r.normal()) }
+        let mean = normals.reduce(0, +) / Double(n)
+        let variance = normals.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)
+        XCTAssertEqual(mean, 0, accuracy: 0.03); XCTAssertEqual(variance, 1, accuracy: 0.04)
+        let p = r.permutation(50)
+        XCTAssertEqual(p.sorted(), Array(0..<50))
+        for lam in [0.5, 4.0, 30.0, 500.0] {
+            let s = (0..<5000).map { _ in r.poisson(lam) }
+            XCTAssertEqual(s.reduce(0, +) / 5000, lam, accuracy: 0.05 * lam + 0.05)
+        }
+        for shape in [0.3, 1.0, 5.0] {
+            let s = (0..<5000).map { _ in r.gamma(shape: shape) }
+            XCTAssertEqual(s.reduce(0, +) / 5000, shape, accuracy: 0.06 * shape + 0.02)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class CellviKernelsTestsPlaceholder: XCTestCase { func testBuilds() {} }
