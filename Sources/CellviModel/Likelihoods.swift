@@ -39,20 +39,25 @@ public enum Likelihood {
         let nbZero = theta * (logThetaEps - logThetaMu)                  // log NB(0)
         let dNbZeroMu = -theta * invThetaMu
         let dNbZeroTheta = logThetaEps + theta / (theta + eps) - logThetaMu - theta * invThetaMu
-        let softplusNegPi = Elementwise.softplus(-pi)
+        // softplus and sigmoid of π share one exp: e = exp(−|π|).
+        let ePi = expf(-abs(pi)), logOnePlusEPi = logf(1 + ePi)
+        let softplusNegPi = max(-pi, 0) + logOnePlusEPi
+        let sigmoidNegPi = pi <= 0 ? 1 / (1 + ePi) : ePi / (1 + ePi)
         if x == 0 {
             let t = -pi + nbZero
-            let s = Elementwise.sigmoid(t)
-            return ElementLogProbability(value: Elementwise.softplus(t) - softplusNegPi,
+            let eT = expf(-abs(t))
+            let softplusT = max(t, 0) + logf(1 + eT)
+            let s = t >= 0 ? 1 / (1 + eT) : eT / (1 + eT)
+            return ElementLogProbability(value: softplusT - softplusNegPi,
                                          dMu: s * dNbZeroMu, dTheta: s * dNbZeroTheta,
-                                         dPi: -s + Elementwise.sigmoid(-pi))
+                                         dPi: -s + sigmoidNegPi)
         }
         let v = -softplusNegPi - pi + nbZero + x * (logf(mu + eps) - logThetaMu)
             + Special.logGamma(x + theta) - Special.logGamma(theta) - Special.logGamma(x + 1)
         return ElementLogProbability(
             value: v, dMu: dNbZeroMu + x / (mu + eps) - x * invThetaMu,
             dTheta: dNbZeroTheta - x * invThetaMu + Special.digamma(x + theta) - Special.digamma(theta),
-            dPi: -Elementwise.sigmoid(pi))
+            dPi: sigmoidNegPi - 1)
     }
 
     /// Poisson(x; μ).

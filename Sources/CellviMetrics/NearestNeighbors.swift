@@ -1,0 +1,159 @@
+import CellviKernels
+import Dispatch
+
+/// The k nearest neighbours of every cell, self first, sorted by Euclidean distance — the layout of
+/// scib-metrics' `NeighborsResults` (and of pynndescent's `neighbor_graph`).
+public struct KNearestNeighbors: Sendable, Equatable {
+    public var cellCount: Int
+    public var neighborCount: Int
+    public var indices: [Int32]    // (N, k)
+    public var distances: [Float]  // (N, k)
+
+    public init(cellCount: Int, neighborCount: Int, indices: [Int32], distances: [Float]) {
+        precondition(indices.count == cellCount * neighborCount && distances.count == indices.count)
+        self.cellCount = cellCount
+        self.neighborCount = neighborCount
+        self.indices = indices
+        self.distances = distances
+    }
+
+    /// The first `k` neighbours of every cell — scib-metrics' `subset_neighbors(n=k)`.
+    public func prefix(_ k: Int) -> KNearestNeighbors {
+        precondition(k <= neighborCount, "prefix(\(k)) of a \(neighborCount)-neighbour result")
+        var idx = [Int32](), dist = [Float]()
+        idx.reserveCapacity(cellCount * k); dist.reserveCapacity(cellCount * k)
+        for i in 0..<cellCount {
+            idx.append(contentsOf: indices[(i * neighborCount)..<(i * neighborCount + k)])
+            dist.append(contentsOf: distances[(i * neighborCount)..<(i * neighborCount + k)])
+        }
+        return KNearestNeighbors(cellCount: cellCount, neighborCount: k, indices: idx, distances: dist)
+    }
+}
+
+/// How neighbours are searched.
+public enum NeighborSearch: String, Codable, Sendable {
+    /// Exact below `exactSearchLimit` cells, approximate (NN-descent) above.
+    case automatic
+    /// Brute force with BLAS distance tiles.
+    case exact
+    /// Random-projection forest + NN-descent, like pynndescent.
+    case approximate
+}
+
+/// Above this many cells `.automatic` switches to the approximate index.
+public let exactSearchLimit = 300_000
+
+/// The `k` nearest neighbours (self included, first) of each row of `embedding`.
+public func nearestNeighbors(
+    embedding: Matrix, k: Int, seed: UInt64 = 0, search: NeighborSearch = .automatic
+) -> KNearestNeighbors {
+    let useExact: Bool
+    switch search {
+    case .exact: useExact = true
+    case .approximate: useExact = false
+    case .automatic: useExact = embedding.rows <= exactSearchLimit
+    }
+    return useExact
+        ? exactNearestNeighbors(embedding: embedding, k: k)
+        : approximateNearestNeighbors(embedding: embedding, k: k, seed: seed)
+}
+
+/// Brute-force kNN: BLAS tiles of squared distances, a bounded max-heap per query row,
+/// then exact distances recomputed for the k survivors.
+public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNearestNeighbors {
+    let n = x.rows, d = x.columns
+    let k = min(requested, n)
+    guard n > 0, k > 0 else { return KNearestNeighbors(cellCount: n, neighborCount: 0, indices: [], distances: []) }
+    let norms = x.values.withUnsafeBufferPointer { PairwiseDistances.rowSquaredNorms($0.baseAddress!, rows: n, columns: d) }
+    var indices = [Int32](repeating: 0, count: n * k)  // (N, k)
+    var distances = [Float](repeating: 0, count: n * k)  // (N, k)
+    let blockRows = 64, blockColumns = 8192
+    let blockCount = (n + blockRows - 1) / blockRows
+    x.values.withUnsafeBufferPointer { xb in
+    norms.withUnsafeBufferPointer { nb in
+    indices.withUnsafeMutableBufferPointer { ib in
+    distances.withUnsafeMutableBufferPointer { db in
+        let xp = xb.baseAddress!, np = nb.baseAddress!, ip = ib.baseAddress!, dp = db.baseAddress!
+        DispatchQueue.concurrentPerform(iterations: blockCount) { block in
+            let r0 = block * blockRows, rows = min(blockRows, n - r0)
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: rows * blockColumns)  // (rows, blockColumns)
+            let heapD = UnsafeMutablePointer<Float>.allocate(capacity: rows * k)  // (rows, k)
+            let heapI = UnsafeMutablePointer<Int32>.allocate(capacity: rows * k)  // (rows, k)
+            defer { tile.deallocate(); heapD.deallocate(); heapI.deallocate() }
+            heapD.initialize(repeating: .infinity, count: rows * k)
+            heapI.initialize(repeating: -1, count: rows * k)
+            var c0 = 0
+            while c0 < n {
+                let cols = min(blockColumns, n - c0)
+                PairwiseDistances.squaredEuclideanDistances(tile, queries: xp + r0 * d, queryNorms: np + r0, queryCount: rows,
+                                          points: xp + c0 * d, pointNorms: np + c0, pointCount: cols, dimensions: d)
+                for r in 0..<rows {
+                    let row = tile + r * cols
+                    let selfColumn = r0 + r - c0
+                    if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = -1 }
+                    pushSmallest(row, count: cols, offset: c0, heapD: heapD + r * k, heapI: heapI + r * k, k: k)
+                }
+                c0 += cols
+            }
+            for r in 0..<rows {
+                let i = r0 + r
+                finalizeRow(i, x: xp, dimensions: d, heapI: heapI + r * k, k: k,
+                            outIndices: ip + i * k, outDistances: dp + i * k)
+            }
+        }
+    }}}}
+    return KNearestNeighbors(cellCount: n, neighborCount: k, indices: indices, distances: distances)
+}
+
+/// Offers `count` candidate squared distances to a max-heap holding the k smallest seen so far.
+@inline(__always)
+func pushSmallest(_ values: UnsafePointer<Float>, count: Int, offset: Int,
+                  heapD: UnsafeMutablePointer<Float>, heapI: UnsafeMutablePointer<Int32>, k: Int) {
+    var top = heapD[0]
+    for p in 0..<count where values[p] < top {
+        heapReplaceTop(heapD, heapI, k: k, value: values[p], index: Int32(p + offset))
+        top = heapD[0]
+    }
+}
+
+/// Replaces the root of a max-heap of size k and sifts it down.
+@inline(__always)
+func heapReplaceTop(_ heapD: UnsafeMutablePointer<Float>, _ heapI: UnsafeMutablePointer<Int32>,
+                    k: Int, value: Float, index: Int32) {
+    var i = 0
+    while true {
+        let left = 2 * i + 1
+        if left >= k { break }
+        var child = left
+        if left + 1 < k && heapD[left + 1] > heapD[left] { child = left + 1 }
+        if heapD[child] <= value { break }
+        heapD[i] = heapD[child]; heapI[i] = heapI[child]
+        i = child
+    }
+    heapD[i] = value; heapI[i] = index
+}
+
+/// Recomputes exact distances of the surviving candidates and writes them sorted, self first.
+func finalizeRow(_ i: Int, x: UnsafePointer<Float>, dimensions d: Int, heapI: UnsafePointer<Int32>, k: Int,
+                 outIndices: UnsafeMutablePointer<Int32>, outDistances: UnsafeMutablePointer<Float>) {
+    var pairs = [(Float, Int32)](); pairs.reserveCapacity(k)
+    let xi = x + i * d
+    for j in 0..<k {
+        let idx = heapI[j]
+        guard idx >= 0 else { continue }
+        if Int(idx) == i { pairs.append((-1, idx)); continue }
+        let xj = x + Int(idx) * d
+        var s: Float = 0
+        for c in 0..<d { let t = xi[c] - xj[c]; s += t * t }
+        pairs.append((s.squareRoot(), idx))
+    }
+    pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+    for j in 0..<k {
+        if j < pairs.count {
+            outIndices[j] = pairs[j].1
+            outDistances[j] = max(0, pairs[j].0)
+        } else {
+            outIndices[j] = -1; outDistances[j] = .infinity
+        }
+    }
+}
