@@ -225,3 +225,21 @@ private func sortedBySize(_ membership: [Int32]) -> [Int32] {
     for (r, c) in order.enumerated() { rank[c] = Int32(r) }
     return first.map { rank[Int($0)] }
 }
+
+/// Newman–Girvan modularity with resolution γ of `membership` on a symmetric weighted adjacency
+/// (igraph's `Graph.modularity(membership, weights="weight", resolution=γ)`).
+public func modularity(graph a: CSRMatrix, membership: [Int32], resolution: Double = 1) -> Double {
+    let (codes, count) = compactCodes(membership)
+    var internalWeight = 0.0, total = 0.0
+    var clusterStrength = [Double](repeating: 0, count: count)
+    for r in 0..<a.rowCount {
+        for e in a.rowOffsets[r]..<a.rowOffsets[r + 1] {
+            let w = Double(a.values[e])
+            total += w
+            clusterStrength[Int(codes[r])] += w
+            if codes[r] == codes[Int(a.columnIndices[e])] { internalWeight += w }
+        }
+    }
+    guard total > 0 else { return .nan }
+    return internalWeight / total - resolution * clusterStrength.reduce(0.0) { $0 + $1 * $1 } / (total * total)
+}

@@ -24,17 +24,37 @@ final class ClusteringTests: XCTestCase {
         XCTAssertLessThanOrEqual(Set(leiden(graph: graph, resolution: 0.05, seed: 0)).count, 4)
     }
 
-    /// Agreement with `sc.tl.leiden` on the fixture's scanpy graph (same embedding, our kNN + connectivities).
+    /// Agreement with `sc.tl.leiden(flavor="igraph", n_iterations=2)` on the fixture graph. scanpy's own runs
+    /// disagree across seeds on this graph (pairwise ARI 0.74–0.94), so we require: ARI ≥ 0.9 with at least one
+    /// scanpy seed, a mean ARI over its 5 seeds no worse than scanpy's own seed-to-seed mean − 0.05, and a
+    /// modularity at least scanpy's lowest − 0.005.
     func testLeidenAgreesWithScanpy() {
         let (fixture, embedding, _) = referenceFixture
         let graph = neighborGraph(embedding: embedding, neighborCount: 15)
         let ours = leiden(graph: graph.connectivities, resolution: 1, seed: 0)
-        let ariIgraph = adjustedRandIndex(ours, fixture.leidenIgraph)
-        let ariLeidenalg = adjustedRandIndex(ours, fixture.leidenLeidenalg)
-        let scanpyFlavours = adjustedRandIndex(fixture.leidenIgraph, fixture.leidenLeidenalg)
-        print("Leiden ARI vs scanpy: igraph flavour \(ariIgraph), leidenalg flavour \(ariLeidenalg) " +
-              "(the two scanpy flavours agree at \(scanpyFlavours)); clusters \(Set(ours).count) vs \(Set(fixture.leidenIgraph).count)")
-        XCTAssertGreaterThanOrEqual(ariIgraph, 0.9)
+        let runs = fixture.leidenIgraphSeeds
+        let oursVersus = runs.map { adjustedRandIndex(ours, $0) }
+        var pairwise = [Double]()
+        for a in 0..<runs.count { for b in (a + 1)..<runs.count { pairwise.append(adjustedRandIndex(runs[a], runs[b])) } }
+        let ourModularity = modularity(graph: graph.connectivities, membership: ours)
+        let scanpyMean = pairwise.reduce(0, +) / Double(pairwise.count), oursMean = oursVersus.reduce(0, +) / Double(oursVersus.count)
+        print("Leiden vs scanpy igraph flavour, 5 seeds: ARI \(oursVersus.map { String(format: "%.3f", $0) }) " +
+              "(mean \(String(format: "%.3f", oursMean)); scanpy seed-to-seed mean \(String(format: "%.3f", scanpyMean)), " +
+              "range \(String(format: "%.3f", pairwise.min()!))–\(String(format: "%.3f", pairwise.max()!))); " +
+              "modularity \(String(format: "%.4f", ourModularity)) vs \(fixture.leidenIgraphModularity.map { String(format: "%.4f", $0) }); " +
+              "clusters \(Set(ours).count) vs \(runs.map { Set($0).count })")
+        XCTAssertGreaterThanOrEqual(oursVersus.max()!, 0.9)
+        XCTAssertGreaterThanOrEqual(oursMean, scanpyMean - 0.05)
+        XCTAssertGreaterThanOrEqual(ourModularity, fixture.leidenIgraphModularity.min()! - 0.005)
+    }
+
+    /// Our modularity matches igraph's on the scanpy partitions of the fixture graph.
+    func testModularityMatchesIgraph() {
+        let (fixture, embedding, _) = referenceFixture
+        let graph = neighborGraph(embedding: embedding, neighborCount: 15)
+        for (run, expected) in zip(fixture.leidenIgraphSeeds, fixture.leidenIgraphModularity) {
+            XCTAssertEqual(modularity(graph: graph.connectivities, membership: run), expected, accuracy: 1e-4)
+        }
     }
 
     func testKMeansSeparatesBlobsAndIsDeterministic() {

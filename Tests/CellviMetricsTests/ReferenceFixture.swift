@@ -29,6 +29,8 @@ struct ReferenceFixture: Decodable {
     var scanpyNeighbors: ScanpyNeighbors
     var leidenIgraph: [Int32]
     var leidenLeidenalg: [Int32]
+    var leidenIgraphSeeds: [[Int32]]
+    var leidenIgraphModularity: [Double]
 
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reference")
 
