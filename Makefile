@@ -22,8 +22,10 @@ python-deps:
 release: system-deps
 	swift build -c release --product cellvi
 
+## The main job: scVI on the bundled PBMC dataset (3 technologies as batches), as scvi-tools' benchmark settings.
 demo: release
 	.build/release/cellvi inspect $(DEMO_DATA)
+	.build/release/cellvi train $(DEMO_DATA) --batch-key batch --labels-key cell_type --likelihood nb --epochs 100 --seed 0 -o $(DEMO_OUT)
 
 test: system-deps python-deps
 	swift build --build-tests
