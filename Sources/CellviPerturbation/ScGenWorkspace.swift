@@ -1,0 +1,50 @@
+import CellviKernels
+
+/// Owned Float scratch arrays, freed together.
+final class ScGenArena {
+    private var blocks: [UnsafeMutablePointer<Float>] = []
+    func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+        p.initialize(repeating: 0, count: max(n, 1)); blocks.append(p); return p
+    }
+    deinit { blocks.forEach { $0.deallocate() } }
+}
+
+/// Activations of one hidden layer for `capacity` cells.
+struct ScGenLayerBuffers {
+    let pre, xhat, y, mask, out: UnsafeMutablePointer<Float>   // (B, O); y after BN + LeakyReLU, out after dropout
+    let mean, invstd: UnsafeMutablePointer<Float>               // (O)
+    let dOut, dPre: UnsafeMutablePointer<Float>                 // (B, O)
+
+    init(outputs O: Int, capacity B: Int, arena: ScGenArena) {
+        pre = arena.floats(B * O); xhat = arena.floats(B * O); y = arena.floats(B * O)
+        mask = arena.floats(B * O); out = arena.floats(B * O)
+        mean = arena.floats(O); invstd = arena.floats(O)
+        dOut = arena.floats(B * O); dPre = arena.floats(B * O)
+    }
+}
+
+/// Every buffer one forward/backward pass needs, allocated once for the largest minibatch.
+final class ScGenWorkspace {
+    let capacity: Int
+    private let arena = ScGenArena()
+    let encoder: [ScGenLayerBuffers], decoder: [ScGenLayerBuffers]
+    let x: UnsafeMutablePointer<Float>                                   // (B, G) log-normalized input
+    let qm, logVariance, qv, eps, z, dz, dqm, dLogVariance: UnsafeMutablePointer<Float>  // (B, Z)
+    let output, dOutput: UnsafeMutablePointer<Float>                     // (B, G) decoder output
+    let loss: UnsafeMutablePointer<Float>                                // (B) per-cell loss
+    let bnScratch: UnsafeMutablePointer<Float>                           // (2H)
+
+    init(_ a: ScGenArchitecture, capacity B: Int) {
+        capacity = B
+        let arena = self.arena, c = a.config, G = c.geneCount, Z = c.latentDimensions, H = c.hiddenDimensions
+        encoder = a.encoder.map { ScGenLayerBuffers(outputs: $0.outputs, capacity: B, arena: arena) }
+        decoder = a.decoder.map { ScGenLayerBuffers(outputs: $0.outputs, capacity: B, arena: arena) }
+        x = arena.floats(B * G)
+        qm = arena.floats(B * Z); logVariance = arena.floats(B * Z); qv = arena.floats(B * Z); eps = arena.floats(B * Z)
+        z = arena.floats(B * Z); dz = arena.floats(B * Z); dqm = arena.floats(B * Z); dLogVariance = arena.floats(B * Z)
+        output = arena.floats(B * G); dOutput = arena.floats(B * G)
+        loss = arena.floats(B)
+        bnScratch = arena.floats(2 * H)
+    }
+}
