@@ -45,35 +45,29 @@ public final class HDF5Dataset: HDF5Object {
 
     /// Names of the compression/transform filters on the dataset, e.g. `["deflate"]`.
     public func filterNames() throws -> [String] {
-        let plist = try check(H5Dget_create_plist(id), file: file.path, object: path, "reading creation properties")
-        defer { H5Pclose(plist) }
-        var names: [String] = []
-        for i in 0..<max(0, H5Pget_nfilters(plist)) {
-            var flags: UInt32 = 0
-            var elementCount = 0
-            var config: UInt32 = 0
-            var name = [CChar](repeating: 0, count: 256)
-            let filter = H5Pget_filter2(plist, UInt32(i), &flags, &elementCount, nil, name.count, &name, &config)
-            names.append(filter == 32000 ? "lzf" : String(cString: name).isEmpty ? "filter \(filter)" : String(cString: name))
-        }
-        return names
+        try filters().map(\.name)
     }
 
     /// Throws `unavailableFilter` when a filter on this dataset cannot be decoded here.
     public func checkFiltersReadable() throws {
+        for filter in try filters() where H5Zfilter_avail(filter.id) <= 0 {
+            _ = HDF5Library.takeErrorStack()
+            throw HDF5Error.unavailableFilter(file: file.path, object: path, filter: filter.name)
+        }
+    }
+
+    /// The filter pipeline: each filter's id and name (h5py's `lzf`, id 32000, carries no name).
+    private func filters() throws -> [(id: H5Z_filter_t, name: String)] {
         let plist = try check(H5Dget_create_plist(id), file: file.path, object: path, "reading creation properties")
         defer { H5Pclose(plist) }
-        for i in 0..<max(0, H5Pget_nfilters(plist)) {
+        return (0..<max(0, H5Pget_nfilters(plist))).map { i in
             var flags: UInt32 = 0
             var elementCount = 0
             var config: UInt32 = 0
             var name = [CChar](repeating: 0, count: 256)
             let filter = H5Pget_filter2(plist, UInt32(i), &flags, &elementCount, nil, name.count, &name, &config)
-            if H5Zfilter_avail(filter) <= 0 {
-                _ = HDF5Library.takeErrorStack()
-                let label = filter == 32000 ? "lzf" : (String(cString: name).isEmpty ? "id \(filter)" : String(cString: name))
-                throw HDF5Error.unavailableFilter(file: file.path, object: path, filter: label)
-            }
+            let label = filter == 32000 ? "lzf" : (String(cString: name).isEmpty ? "filter \(filter)" : String(cString: name))
+            return (filter, label)
         }
     }
 
