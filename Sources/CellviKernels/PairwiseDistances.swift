@@ -5,6 +5,15 @@ import COpenBLAS
 
 /// Namespace for the BLAS products and distance tiles used by CellviMetrics.
 public enum PairwiseDistances {
+    /// Runs `body` with OpenBLAS limited to one thread (restoring the previous count), for loops that already
+    /// split BLAS calls across cores: nested BLAS threads would only spin against ours.
+    public static func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
+
     /// `c = alpha · a · bᵀ + beta · c`.
     /// - a: (m, depth), row stride `aStride`; b: (n, depth), row stride `bStride`; c: (m, n), row stride `cStride`.
     public static func multiplyByTranspose(

@@ -1,4 +1,5 @@
 import CellviKernels
+import Dispatch
 import Foundation
 
 /// kBET acceptance rate on a kNN result (self included among the neighbours) — scib-metrics' `kbet`:
@@ -32,13 +33,15 @@ public func kBETPerLabel(connectivities: CSRMatrix, batches: [String], labels: [
     let labelCodes = CategoricalCodes(labels)
     var members = [[Int]](repeating: [], count: labelCodes.categoryCount)
     for (i, c) in labelCodes.codes.enumerated() { members[Int(c)].append(i) }
+    // Plan in label order (the component count carries over), then run the diffusion maps concurrently.
     var components = diffusionComponents
-    var scores = [Double]()
-    for cells in members {
+    var scores = [Double?](repeating: nil, count: members.count)  // nil: skipped (NaN)
+    var tasks = [(label: Int, graph: CSRMatrix, batches: [Int32], k0: Int, components: Int)]()
+    for (label, cells) in members.enumerated() {
         let subBatches = cells.map { batchCodes[$0] }
-        let (_, subBatchCount) = compactCodes(subBatches)
-        if cells.count < 10 || subBatchCount == 1 { continue }  // NaN, dropped by nanmean
-        let batchSizes = codeCounts(compactCodes(subBatches).codes, categoryCount: subBatchCount)
+        let (subCodes, subBatchCount) = compactCodes(subBatches)
+        if cells.count < 10 || subBatchCount == 1 { continue }
+        let batchSizes = codeCounts(subCodes, categoryCount: subBatchCount)
         let quarterMean = Int(floor(Double(batchSizes.reduce(0, +)) / Double(subBatchCount) / 4))
         let k0 = min(70, max(10, quarterMean))
         let graph = inducedSubgraph(connectivities, nodes: cells)
@@ -47,16 +50,28 @@ public func kBETPerLabel(connectivities: CSRMatrix, batches: [String], labels: [
         if componentCount > 1 {
             let sizes = codeCounts(componentLabels, categoryCount: componentCount)
             keep = (0..<cells.count).filter { sizes[Int(componentLabels[$0])] >= 3 * k0 }
-            if Double(keep.count) / Double(cells.count) < 0.75 { scores.append(0); continue }
+            if Double(keep.count) / Double(cells.count) < 0.75 { scores[label] = 0; continue }
         }
         let sub = componentCount > 1 ? inducedSubgraph(graph, nodes: keep) : graph
         components = min(components, sub.rowCount - 1)
-        guard k0 + 1 <= sub.rowCount, components >= 1 else { scores.append(0); continue }
-        let embedding = diffusionEmbedding(connectivities: sub, componentCount: components)
-        let knn = exactNearestNeighbors(embedding: embedding, k: k0 + 1)
-        scores.append(kBETAcceptanceRate(knn: knn, batches: keep.map { subBatches[$0] }, alpha: alpha))
+        guard k0 + 1 <= sub.rowCount, components >= 1 else { scores[label] = 0; continue }
+        tasks.append((label, sub, keep.map { subBatches[$0] }, k0, components))
     }
-    return scores.isEmpty ? .nan : scores.reduce(0, +) / Double(scores.count)
+    var results = [Double](repeating: 0, count: tasks.count)
+    results.withUnsafeMutableBufferPointer { rb in
+        let out = rb.baseAddress!
+        PairwiseDistances.withSingleThreadedBLAS {
+            DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
+                let task = tasks[t]
+                let embedding = diffusionEmbedding(connectivities: task.graph, componentCount: task.components)
+                let knn = exactNearestNeighbors(embedding: embedding, k: task.k0 + 1)
+                out[t] = kBETAcceptanceRate(knn: knn, batches: task.batches, alpha: alpha)
+            }
+        }
+    }
+    for (t, task) in tasks.enumerated() { scores[task.label] = results[t] }
+    let kept = scores.compactMap { $0 }
+    return kept.isEmpty ? .nan : kept.reduce(0, +) / Double(kept.count)
 }
 
 /// Q(a, x) = Γ(a, x) / Γ(a), the χ² survival function's core: series for x < a + 1, continued fraction otherwise.

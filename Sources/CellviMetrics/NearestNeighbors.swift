@@ -67,13 +67,14 @@ public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNea
     let norms = x.values.withUnsafeBufferPointer { PairwiseDistances.rowSquaredNorms($0.baseAddress!, rows: n, columns: d) }
     var indices = [Int32](repeating: 0, count: n * k)  // (N, k)
     var distances = [Float](repeating: 0, count: n * k)  // (N, k)
-    let blockRows = 64, blockColumns = 8192
+    let blockRows = 32, blockColumns = 4096  // a 512 KB tile stays in L2
     let blockCount = (n + blockRows - 1) / blockRows
     x.values.withUnsafeBufferPointer { xb in
     norms.withUnsafeBufferPointer { nb in
     indices.withUnsafeMutableBufferPointer { ib in
     distances.withUnsafeMutableBufferPointer { db in
         let xp = xb.baseAddress!, np = nb.baseAddress!, ip = ib.baseAddress!, dp = db.baseAddress!
+        PairwiseDistances.withSingleThreadedBLAS {
         DispatchQueue.concurrentPerform(iterations: blockCount) { block in
             let r0 = block * blockRows, rows = min(blockRows, n - r0)
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: rows * blockColumns)  // (rows, blockColumns)
@@ -100,6 +101,7 @@ public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNea
                 finalizeRow(i, x: xp, dimensions: d, heapI: heapI + r * k, k: k,
                             outIndices: ip + i * k, outDistances: dp + i * k)
             }
+        }
         }
     }}}}
     return KNearestNeighbors(cellCount: n, neighborCount: k, indices: indices, distances: distances)

@@ -36,36 +36,51 @@ public func silhouetteSamples(
     for c in 0..<categoryCount { starts[c + 1] = starts[c] + counts[c] }
     let norms = grouped.values.withUnsafeBufferPointer { PairwiseDistances.rowSquaredNorms($0.baseAddress!, rows: n, columns: d) }
     var widths = [Float](repeating: 0, count: n)  // (N) in grouped order
-    let blockRows = 32
+    let blockRows = 32, blockColumns = 4096  // a 512 KB tile stays in L2
     let blockCount = (n + blockRows - 1) / blockRows
     grouped.values.withUnsafeBufferPointer { gb in
     norms.withUnsafeBufferPointer { nb in
     widths.withUnsafeMutableBufferPointer { wb in
         let gp = gb.baseAddress!, np = nb.baseAddress!, wp = wb.baseAddress!
+        PairwiseDistances.withSingleThreadedBLAS {
         DispatchQueue.concurrentPerform(iterations: blockCount) { block in
             let r0 = block * blockRows, rows = min(blockRows, n - r0)
-            let tile = UnsafeMutablePointer<Float>.allocate(capacity: rows * n)  // (rows, N)
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: rows * blockColumns)  // (rows, blockColumns)
             defer { tile.deallocate() }
-            var clusterSums = [Double](repeating: 0, count: categoryCount)
-            if distance == .euclidean {
-                PairwiseDistances.squaredEuclideanDistances(tile, queries: gp + r0 * d, queryNorms: np + r0, queryCount: rows,
-                                          points: gp, pointNorms: np, pointCount: n, dimensions: d)
-            } else {
-                PairwiseDistances.multiplyByTranspose(tile, cStride: n, gp + r0 * d, aStride: d, m: rows, gp, bStride: d, n: n, depth: d)
-                for t in 0..<(rows * n) { tile[t] = min(2, max(0, 1 - tile[t])) }
+            var clusterSums = [Double](repeating: 0, count: rows * categoryCount)  // (rows, C)
+            var c0 = 0
+            while c0 < n {
+                let cols = min(blockColumns, n - c0)
+                if distance == .euclidean {
+                    PairwiseDistances.squaredEuclideanDistances(tile, queries: gp + r0 * d, queryNorms: np + r0, queryCount: rows,
+                                              points: gp + c0 * d, pointNorms: np + c0, pointCount: cols, dimensions: d)
+                } else {
+                    PairwiseDistances.multiplyByTranspose(tile, cStride: cols, gp + r0 * d, aStride: d, m: rows,
+                                                          gp + c0 * d, bStride: d, n: cols, depth: d)
+                    for t in 0..<(rows * cols) { tile[t] = min(2, max(0, 1 - tile[t])) }
+                }
+                for r in 0..<rows {
+                    let row = tile + r * cols
+                    let selfColumn = r0 + r - c0
+                    if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = 0 }
+                    for c in 0..<categoryCount {
+                        let lo = max(starts[c], c0) - c0, hi = min(starts[c + 1], c0 + cols) - c0
+                        guard hi > lo else { continue }
+                        clusterSums[r * categoryCount + c] += distance == .euclidean
+                            ? PairwiseDistances.sumOfSquareRoots(row + lo, count: hi - lo)
+                            : PairwiseDistances.sumOfValues(row + lo, count: hi - lo)
+                    }
+                }
+                c0 += cols
             }
             for r in 0..<rows {
                 let i = r0 + r
-                let row = tile + r * n
-                row[i] = 0
-                for c in 0..<categoryCount {
-                    let s = row + starts[c], count = counts[c]
-                    clusterSums[c] = distance == .euclidean ? PairwiseDistances.sumOfSquareRoots(s, count: count) : PairwiseDistances.sumOfValues(s, count: count)
-                }
                 var own = 0
                 while starts[own + 1] <= i { own += 1 }
-                wp[i] = silhouetteWidth(clusterSums: clusterSums, counts: counts, own: own, total: n, between: between)
+                let sums = Array(clusterSums[(r * categoryCount)..<((r + 1) * categoryCount)])
+                wp[i] = silhouetteWidth(clusterSums: sums, counts: counts, own: own, total: n, between: between)
             }
+        }
         }
     }}}
     var result = [Float](repeating: 0, count: n)
