@@ -111,12 +111,14 @@ def main():
     rows, results = [], []
     for name in a.datasets.split(","):
         path, key, label = DATASETS[name]
+        load0 = os.getloadavg()[0]
         log(f"bench: {label}: cellvi ({a.epochs} epochs)")
         r1, s1, info = run_cellvi(binary, path, key, a.epochs, a.threads, os.path.join(tmp, "c1"))
         log(f"bench: {label}: scvi-tools ({a.epochs} epochs)")
         r2, sv = run_scvi(path, key, a.epochs, a.threads, os.path.join(tmp, "scvi.json"))
         log(f"bench: {label}: cellvi again")
         r3, s3, _ = run_cellvi(binary, path, key, a.epochs, a.threads, os.path.join(tmp, "c2"))
+        load1 = os.getloadavg()[0]
         log(f"bench: {label}: sgemm probe")
         d = info["data"]
         cells, genes, nnz, batches = d["cells"], d["genes"], d["nnz"], len(d.get("batches") or [1])
@@ -133,21 +135,22 @@ def main():
                    sgemm_gflops=gflops_peak, sgemm_source=how, min_epoch_seconds=t_min,
                    cellvi_roofline=t_min / cellvi_epoch, scvi_roofline=t_min / scvi_epoch,
                    cellvi_peak_rss_mb=max(r1["maxrss_bytes"], r3["maxrss_bytes"]) / 2**20,
-                   scvi_peak_rss_mb=r2["maxrss_bytes"] / 2**20)
+                   scvi_peak_rss_mb=r2["maxrss_bytes"] / 2**20, load_average=[load0, load1])
         results.append(rec)
         rows.append([label, f"{cells}×{genes}", f"{cellvi_epoch:.3f}", f"{scvi_epoch:.3f}", f"{rec['ratio']:.1f}×",
                      f"{flops / 1e9:.1f}", f"{rec['cellvi_gflops']:.1f}", f"{gflops_peak:.1f}", f"{t_min:.3f}",
                      f"{100 * rec['cellvi_roofline']:.0f} %", f"{100 * rec['scvi_roofline']:.1f} %",
-                     f"{rec['cellvi_peak_rss_mb']:.0f}", f"{rec['scvi_peak_rss_mb']:.0f}"])
+                     f"{rec['cellvi_peak_rss_mb']:.0f}", f"{rec['scvi_peak_rss_mb']:.0f}", f"{load0:.1f}→{load1:.1f}"])
         log(json.dumps({k: v for k, v in rec.items() if not k.endswith("epoch_seconds")}))
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"## Training speed (nb, batch 128, validation every epoch, {a.threads} threads, {a.epochs} epochs; "
           f"s/epoch = median of epochs 2..{a.epochs}, first epoch excluded)")
     print(table(rows, ["dataset", "cells×genes", "cellvi s/epoch", "scvi-tools s/epoch", "speed-up",
                        "GFLOP/epoch", "cellvi GFLOP/s", "sgemm GFLOP/s", "min s/epoch", "cellvi roofline",
-                       "scvi roofline", "cellvi peak MB", "scvi peak MB"]))
+                       "scvi roofline", "cellvi peak MB", "scvi peak MB", "load avg"]))
     print(f"sgemm throughput: {results[0]['sgemm_source'] if results else ''}, {a.threads} threads, "
-          "output-layer shapes (B=128, H=128, G genes).")
+          "output-layer shapes (B=128, H=128, G genes). load avg: 1-minute load before→after (2 cores; "
+          "> 2 means other processes competed for the CPUs).")
     if a.json:
         json.dump(results, open(a.json, "w"), indent=1)
 
