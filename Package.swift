@@ -45,5 +45,6 @@ let package = Package(
         .testTarget(name: "CellviModelTests", dependencies: ["CellviModel", "CellviIO"]),
         .testTarget(name: "CellviMetricsTests", dependencies: ["CellviMetrics"]),
         .testTarget(name: "CellviCLITests", dependencies: ["CellviCLI"]),
+        .testTarget(name: "CellviPerturbationTests", dependencies: ["CellviPerturbation"], exclude: ["Reference"]),
     ]
 )

@@ -11,18 +11,10 @@ public struct PerturbationDesign: Sendable {
     public static let minimumEvaluationCells = 3
 
     public init(conditions: [String], cellTypes: [String], control: String, stimulated: String, target: String) throws {
-        let conditionSet = Set(conditions), typeSet = Set(cellTypes)
-        var problems: [String] = []
-        func listed(_ s: Set<String>) -> String { s.sorted().prefix(12).joined(separator: ", ") }
-        if control == stimulated { problems.append("--control and --stimulated are both '\(control)'; give two different condition labels.") }
-        if !conditionSet.contains(control) {
-            problems.append("--control '\(control)' is not a value of the condition column (values: \(listed(conditionSet))); pass one of them.")
-        }
-        if !conditionSet.contains(stimulated) {
-            problems.append("--stimulated '\(stimulated)' is not a value of the condition column (values: \(listed(conditionSet))); pass one of them.")
-        }
+        var problems = Self.labelProblems(conditions: conditions, control: control, stimulated: stimulated)
+        let typeSet = Set(cellTypes)
         if !typeSet.contains(target) {
-            problems.append("--target '\(target)' is not a value of the cell-type column (values: \(listed(typeSet))); pass one of them.")
+            problems.append("--target '\(target)' is not a value of the cell-type column (values: \(Self.listed(typeSet))); pass one of them.")
         }
         if !problems.isEmpty { throw PerturbationError.invalidDesign(problems.joined(separator: "\n")) }
         self.conditions = conditions; self.cellTypes = cellTypes
@@ -34,6 +26,36 @@ public struct PerturbationDesign: Sendable {
         if trainingStimulatedCells.isEmpty {
             throw PerturbationError.invalidDesign("no '\(stimulated)' cells outside --target '\(target)': δ needs stimulated cells of "
                 + "other types; check --stimulated and --condition-key.")
+        }
+    }
+
+    private static func listed(_ s: Set<String>) -> String { s.sorted().prefix(12).joined(separator: ", ") }
+
+    private static func labelProblems(conditions: [String], control: String, stimulated: String) -> [String] {
+        let conditionSet = Set(conditions)
+        var problems: [String] = []
+        if control == stimulated { problems.append("--control and --stimulated are both '\(control)'; give two different condition labels.") }
+        if !conditionSet.contains(control) {
+            problems.append("--control '\(control)' is not a value of the condition column (values: \(listed(conditionSet))); pass one of them.")
+        }
+        if !conditionSet.contains(stimulated) {
+            problems.append("--stimulated '\(stimulated)' is not a value of the condition column (values: \(listed(conditionSet))); pass one of them.")
+        }
+        return problems
+    }
+
+    /// Cell types with enough control and stimulated cells for a hold-out evaluation, sorted;
+    /// throws when the condition labels are unknown.
+    public static func evaluable(conditions: [String], cellTypes: [String], control: String, stimulated: String) throws -> [String] {
+        let problems = labelProblems(conditions: conditions, control: control, stimulated: stimulated)
+        if !problems.isEmpty { throw PerturbationError.invalidDesign(problems.joined(separator: "\n")) }
+        var controls: [String: Int] = [:], stimulateds: [String: Int] = [:]
+        for i in conditions.indices {
+            if conditions[i] == control { controls[cellTypes[i], default: 0] += 1 }
+            if conditions[i] == stimulated { stimulateds[cellTypes[i], default: 0] += 1 }
+        }
+        return Set(cellTypes).sorted().filter {
+            controls[$0, default: 0] >= minimumEvaluationCells && stimulateds[$0, default: 0] >= minimumEvaluationCells
         }
     }
 
@@ -68,13 +90,6 @@ public struct PerturbationDesign: Sendable {
 
     /// Cell types with enough control and stimulated cells for a hold-out evaluation, sorted.
     public var evaluableCellTypes: [String] {
-        var control: [String: Int] = [:], stimulated: [String: Int] = [:]
-        for i in conditions.indices {
-            if conditions[i] == self.control { control[cellTypes[i], default: 0] += 1 }
-            if conditions[i] == self.stimulated { stimulated[cellTypes[i], default: 0] += 1 }
-        }
-        return Set(cellTypes).sorted().filter {
-            control[$0, default: 0] >= Self.minimumEvaluationCells && stimulated[$0, default: 0] >= Self.minimumEvaluationCells
-        }
+        (try? Self.evaluable(conditions: conditions, cellTypes: cellTypes, control: control, stimulated: stimulated)) ?? []
     }
 }
