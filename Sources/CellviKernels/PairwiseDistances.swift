@@ -96,6 +96,24 @@ public enum PairwiseDistances {
         return total
     }
 
+    /// Sum of `sqrt(max(0, values[i] + offset + norms[i]))` over a contiguous range: Euclidean distances from
+    /// a raw `−2 x·y` product row, its query norm `offset` and the point norms.  // values, norms: (count)
+    public static func sumOfDistances(_ values: UnsafePointer<Float>, offset: Float, norms: UnsafePointer<Float>, count: Int) -> Double {
+        var acc = SIMD8<Float>(repeating: 0)
+        let zero = SIMD8<Float>(repeating: 0), shift = SIMD8<Float>(repeating: offset)
+        var i = 0
+        let raw = UnsafeRawPointer(values), rawNorms = UnsafeRawPointer(norms)
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                + rawNorms.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + shift
+            acc += pointwiseMax(v, zero).squareRoot()
+            i += 8
+        }
+        var total = Double(acc.sum())
+        while i < count { total += Double(max(0, values[i] + offset + norms[i]).squareRoot()); i += 1 }
+        return total
+    }
+
     /// Sum of `values[i]` over a contiguous range, eight lanes at a time.  // values: (count)
     public static func sumOfValues(_ values: UnsafePointer<Float>, count: Int) -> Double {
         var acc = SIMD8<Float>(repeating: 0)

@@ -1,5 +1,6 @@
 import CellviKernels
 import Dispatch
+import Foundation
 
 /// scib-metrics' Benchmarker row for one embedding (unscaled, `get_results(min_max_scale=False)`).
 public struct IntegrationMetrics: Codable, Sendable, Equatable {
@@ -55,12 +56,13 @@ public func evaluateIntegration(
         throw MetricsError.lengthMismatch(what: "the pre-integration embedding", expected: n, got: pre.rows)
     }
     guard n > 90 else { throw MetricsError.tooFewCells(needed: 91, got: n) }
-    var clock = DispatchTime.now()
+    var clock = DispatchTime.now(), cpuClock = processCPUSeconds()
     func step<T>(_ name: String, _ body: () -> T) -> T {
         let value = body()
-        let now = DispatchTime.now()
-        progress?("\(name): \(Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9) s")
-        clock = now
+        let now = DispatchTime.now(), cpuNow = processCPUSeconds()
+        let wall = Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+        progress?(String(format: "%@: %.2f s wall, %.2f s CPU", name, wall, cpuNow - cpuClock))
+        clock = now; cpuClock = cpuNow
         return value
     }
     let knn90 = step("neighbours (90)") {
@@ -92,6 +94,9 @@ public func evaluateIntegration(
         graphConnectivity: connectivity, isolatedLabels: isolated, nmi: nmi, ari: ari, pcrComparison: pcr,
         bioConservation: bio, batchCorrection: batch, total: 0.6 * bio + 0.4 * batch)
 }
+
+/// CPU time used by the process so far, all threads.
+func processCPUSeconds() -> Double { Double(clock()) / Double(CLOCKS_PER_SEC) }
 
 /// Mean ignoring NaN (pandas' `mean` over a metric group).
 func nanMean(_ values: [Double]) -> Double {

@@ -65,15 +65,24 @@ public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNea
     let k = min(requested, n)
     guard n > 0, k > 0 else { return KNearestNeighbors(cellCount: n, neighborCount: 0, indices: [], distances: []) }
     let norms = x.values.withUnsafeBufferPointer { PairwiseDistances.rowSquaredNorms($0.baseAddress!, rows: n, columns: d) }
+    // Augmented rows so one product gives |y|² − 2x·y, which ranks neighbours like |x − y|².
+    let width = d + 1
+    var queries = [Float](repeating: 1, count: n * width)  // (N, D + 1) = [x, 1]
+    var points = [Float](repeating: 0, count: n * width)   // (N, D + 1) = [−2y, |y|²]
+    for r in 0..<n {
+        for c in 0..<d { queries[r * width + c] = x.values[r * d + c]; points[r * width + c] = -2 * x.values[r * d + c] }
+        points[r * width + d] = norms[r]
+    }
     var indices = [Int32](repeating: 0, count: n * k)  // (N, k)
     var distances = [Float](repeating: 0, count: n * k)  // (N, k)
     let blockRows = 32, blockColumns = 4096  // a 512 KB tile stays in L2
     let blockCount = (n + blockRows - 1) / blockRows
     x.values.withUnsafeBufferPointer { xb in
-    norms.withUnsafeBufferPointer { nb in
+    queries.withUnsafeBufferPointer { qb in
+    points.withUnsafeBufferPointer { pb in
     indices.withUnsafeMutableBufferPointer { ib in
     distances.withUnsafeMutableBufferPointer { db in
-        let xp = xb.baseAddress!, np = nb.baseAddress!, ip = ib.baseAddress!, dp = db.baseAddress!
+        let xp = xb.baseAddress!, qp = qb.baseAddress!, pp = pb.baseAddress!, ip = ib.baseAddress!, dp = db.baseAddress!
         PairwiseDistances.withSingleThreadedBLAS {
         DispatchQueue.concurrentPerform(iterations: blockCount) { block in
             let r0 = block * blockRows, rows = min(blockRows, n - r0)
@@ -86,12 +95,12 @@ public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNea
             var c0 = 0
             while c0 < n {
                 let cols = min(blockColumns, n - c0)
-                PairwiseDistances.squaredEuclideanDistances(tile, queries: xp + r0 * d, queryNorms: np + r0, queryCount: rows,
-                                          points: xp + c0 * d, pointNorms: np + c0, pointCount: cols, dimensions: d)
+                PairwiseDistances.multiplyByTranspose(tile, cStride: cols, qp + r0 * width, aStride: width, m: rows,
+                                                      pp + c0 * width, bStride: width, n: cols, depth: width)
                 for r in 0..<rows {
                     let row = tile + r * cols
                     let selfColumn = r0 + r - c0
-                    if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = -1 }
+                    if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = -.greatestFiniteMagnitude }
                     pushSmallest(row, count: cols, offset: c0, heapD: heapD + r * k, heapI: heapI + r * k, k: k)
                 }
                 c0 += cols
@@ -103,7 +112,7 @@ public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNea
             }
         }
         }
-    }}}}
+    }}}}}
     return KNearestNeighbors(cellCount: n, neighborCount: k, indices: indices, distances: distances)
 }
 

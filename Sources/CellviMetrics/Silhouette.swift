@@ -52,8 +52,9 @@ public func silhouetteSamples(
             while c0 < n {
                 let cols = min(blockColumns, n - c0)
                 if distance == .euclidean {
-                    PairwiseDistances.squaredEuclideanDistances(tile, queries: gp + r0 * d, queryNorms: np + r0, queryCount: rows,
-                                              points: gp + c0 * d, pointNorms: np + c0, pointCount: cols, dimensions: d)
+                    // Raw −2·x·y; norms are added inside the fused square-root sum.
+                    PairwiseDistances.multiplyByTranspose(tile, cStride: cols, gp + r0 * d, aStride: d, m: rows,
+                                                          gp + c0 * d, bStride: d, n: cols, depth: d, alpha: -2)
                 } else {
                     PairwiseDistances.multiplyByTranspose(tile, cStride: cols, gp + r0 * d, aStride: d, m: rows,
                                                           gp + c0 * d, bStride: d, n: cols, depth: d)
@@ -62,12 +63,12 @@ public func silhouetteSamples(
                 for r in 0..<rows {
                     let row = tile + r * cols
                     let selfColumn = r0 + r - c0
-                    if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = 0 }
+                    if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = distance == .euclidean ? -2 * np[r0 + r] : 0 }
                     for c in 0..<categoryCount {
                         let lo = max(starts[c], c0) - c0, hi = min(starts[c + 1], c0 + cols) - c0
                         guard hi > lo else { continue }
                         clusterSums[r * categoryCount + c] += distance == .euclidean
-                            ? PairwiseDistances.sumOfSquareRoots(row + lo, count: hi - lo)
+                            ? PairwiseDistances.sumOfDistances(row + lo, offset: np[r0 + r], norms: np + c0 + lo, count: hi - lo)
                             : PairwiseDistances.sumOfValues(row + lo, count: hi - lo)
                     }
                 }
