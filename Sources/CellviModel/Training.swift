@@ -36,15 +36,8 @@ struct AdamState {
         step += 1
         let bc1 = 1 - powf(beta1, Float(step)), bc2Sqrt = (1 - powf(beta2, Float(step))).squareRoot()
         let stepSize = lr / bc1
-        let m = self.m.pointer, v = self.v.pointer
-        Parallel.forEachChunk(n, threads: threads, minimumPerChunk: 65536) { r in
-            for i in r {
-                let grad = g[i] + wd * p[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * grad
-                v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + epsilon)
-            }
-        }
+        AdamKernel.step(p, self.m.pointer, self.v.pointer, g, count: n, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
+                        epsilon: epsilon, weightDecay: wd, beta1: beta1, beta2: beta2, threads: threads)
     }
 }
 

@@ -86,4 +86,44 @@ final class KernelTests: XCTestCase {
             XCTAssertEqual(s.reduce(0, +) / 5000, shape, accuracy: 0.06 * shape + 0.02)
         }
     }
+
+    func testFastExpAndLogMatchLibmWithinTwoUlps() {
+        var rng = RandomSource(seed: 11)
+        var worstExp: Float = 0, worstLog: Float = 0
+        for _ in 0..<200_000 {
+            let x = Float(rng.uniform() * 175 - 87)
+            let e = FastMath.exp(x), r = FastMath.expReference(x)
+            worstExp = max(worstExp, abs(e - r) / r.ulp)
+            let y = Float(bitPattern: UInt32(0x0080_0000) + UInt32(truncatingIfNeeded: rng.next() % 0x7EFF_FFFF))
+            let l = FastMath.log(y), lr = FastMath.logReference(y)
+            worstLog = max(worstLog, abs(l - lr) / max(lr.magnitude, 1).ulp)
+        }
+        XCTAssertLessThanOrEqual(worstExp, 2, "exp worst ulps")
+        XCTAssertLessThanOrEqual(worstLog, 2, "log worst ulps (relative to max(|log x|, 1))")
+        XCTAssertEqual(FastMath.exp(-100), 0)
+        XCTAssertEqual(FastMath.exp(0), 1)
+        XCTAssertEqual(FastMath.log(1), 0)
+        let v: [Float] = (0..<37).map { Float($0) * 0.37 - 3 }
+        XCTAssertEqual(FastMath.sum(v, count: v.count), v.reduce(0, +), accuracy: 1e-4)
+        XCTAssertEqual(FastMath.maximum(v, count: v.count), v.max()!)
+    }
+
+    func testAdamKernelIsBitIdenticalToReferenceForAnyThreadCount() {
+        var rng = RandomSource(seed: 12)
+        let n = 150_001
+        let p0 = (0..<n).map { _ in rng.normal() }, g = (0..<n).map { _ in rng.normal() }
+        var pr = p0, mr = [Float](repeating: 0, count: n), vr = mr
+        for _ in 0..<3 {
+            AdamKernel.stepReference(&pr, &mr, &vr, g, count: n, stepSize: 1e-3, bc2Sqrt: 0.03, epsilon: 0.01,
+                                     weightDecay: 1e-6, beta1: 0.9, beta2: 0.999)
+        }
+        for threads in [1, 2, 3] {
+            var p = p0, m = [Float](repeating: 0, count: n), v = m
+            for _ in 0..<3 {
+                AdamKernel.step(&p, &m, &v, g, count: n, stepSize: 1e-3, bc2Sqrt: 0.03, epsilon: 0.01,
+                                weightDecay: 1e-6, beta1: 0.9, beta2: 0.999, threads: threads)
+            }
+            XCTAssertEqual(p, pr, "threads \(threads)"); XCTAssertEqual(m, mr); XCTAssertEqual(v, vr)
+        }
+    }
 }
