@@ -182,6 +182,8 @@ struct Network {
             for k in 0..<rowsK {
                 for g in 0..<G { ws.thetaTable[k * G + g] = expf(P[pxR + g * rowsK + k]) }
             }
+            NegativeBinomialKernel.thetaConstants(ws.logThetaEpsTable, ws.dThetaConstantTable,
+                                                  theta: ws.thetaTable, count: rowsK * G)
         }
     }
 
@@ -199,6 +201,27 @@ struct Network {
     func likelihood(_ ws: Workspace, counts: SparseRows, B: Int, gradientScale: Float?) {
         let G = config.geneCount, kind = config.likelihood
         let wantGrad = gradientScale != nil
+        if kind == .nb && ws.theta == nil {
+            // Shared θ rows: the vectorised kernel with per-gene constants.
+            Parallel.forEachChunk(B, threads: threads, minimumPerChunk: 4) { chunk in
+                for i in chunk {
+                    let k = config.dispersion == .geneBatch ? Int(ws.decoderCodes[i]) * G : 0
+                    let (lp, dl) = NegativeBinomialKernel.row(
+                        G: G, logits: ws.logits + i * G, logLibrary: ws.logLibrary[i],
+                        theta: ws.thetaTable + k, logThetaEps: ws.logThetaEpsTable + k,
+                        dThetaConstant: ws.dThetaConstantTable + k,
+                        countIndices: counts.indices, countValues: counts.values, countRange: counts.range(i),
+                        mu: ws.mu + i * G, scratch: ws.likelihoodScratch + i * G,
+                        gradLogits: wantGrad ? ws.gradLogits + i * G : nil,
+                        gradLogTheta: wantGrad ? ws.gradPxR.map { $0 + i * G } : nil,
+                        lossScale: gradientScale ?? 0)
+                    ws.logProbabilities[i] = lp
+                    ws.reconstruction[i] = Float(-lp)
+                    ws.dLogLibrary[i] = dl
+                }
+            }
+            return
+        }
         Parallel.forEachChunk(B, threads: threads, minimumPerChunk: 4) { chunk in
             for i in chunk {
                 let (lp, dl) = Likelihood.fusedRow(

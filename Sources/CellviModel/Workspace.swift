@@ -38,6 +38,9 @@ final class Workspace {
     let theta: UnsafeMutablePointer<Float>?        // (B, G) gene-cell θ (head output, then exp)
     let piLogits: UnsafeMutablePointer<Float>?     // (B, G) zero-inflation logits
     let thetaTable: UnsafeMutablePointer<Float>    // (K', G) θ for gene / gene-batch
+    let logThetaEpsTable: UnsafeMutablePointer<Float>     // (K', G) log(θ + ε)
+    let dThetaConstantTable: UnsafeMutablePointer<Float>  // (K', G) log(θ + ε) + θ/(θ + ε)
+    let likelihoodScratch: UnsafeMutablePointer<Float>    // (B, G) per-gene log p terms
     let gradLogits: UnsafeMutablePointer<Float>    // (B, G)
     let gradPxR: UnsafeMutablePointer<Float>?      // (B, G) gradient w.r.t. log θ
     let gradPi: UnsafeMutablePointer<Float>?       // (B, G)
@@ -63,6 +66,9 @@ final class Workspace {
         theta = a.dispersionHead != nil ? arena.floats(B * G) : nil
         piLogits = a.dropoutHead != nil ? arena.floats(B * G) : nil
         thetaTable = arena.floats(c.dispersionRows * G)
+        logThetaEpsTable = arena.floats(c.dispersionRows * G)
+        dThetaConstantTable = arena.floats(c.dispersionRows * G)
+        likelihoodScratch = arena.floats(B * G)
         gradLogits = arena.floats(B * G)
         gradPxR = c.likelihood != .poisson ? arena.floats(B * G) : nil
         gradPi = a.dropoutHead != nil ? arena.floats(B * G) : nil

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Branch-free Float32 exp and log (Cephes polynomials, ≤ 1 ulp measured on normal inputs) and
+/// fixed-order reductions. Written as scalar functions so that plain `for` loops over buffers
+/// auto-vectorise; `expReference` / `logReference` are the libm twins the tests compare against.
+public enum FastMath {
+    /// e^x. Below −87.3 gives 0; above 88.7 saturates near Float.greatestFiniteMagnitude / 2.
+    @inline(__always)
+    public static func exp(_ x0: Float) -> Float {
+        let x1 = min(max(x0, -87.33654), 88.72283)
+        // n = round(x / ln 2) with the 1.5·2^23 trick; t's low mantissa bits hold n.
+        let t = x1 * 1.44269504088896341 + 12582912
+        let n = t - 12582912
+        var x = x1 - n * 0.693359375
+        x = x - n * -2.12194440e-4
+        let z = x * x
+        var y: Float = 1.9875691500E-4
+        y = y * x + 1.3981999507E-3
+        y = y * x + 8.3334519073E-3
+        y = y * x + 4.1665795894E-2
+        y = y * x + 1.6666665459E-1
+        y = y * x + 5.0000001201E-1
+        y = y * z + x + 1
+        let k = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
+        let pow2 = Float(bitPattern: UInt32(bitPattern: (k &+ 127) &<< 23))
+        return x0 < -87.33654 ? 0 : y * pow2
+    }
+
+    /// Natural log for positive normal x (the likelihoods only pass θ + μ + 1e-8 and the like).
+    @inline(__always)
+    public static func log(_ x0: Float) -> Float {
+        // musl's reduction: x0 = 2^e · m with m in [√½, √2), without branches.
+        let ix = x0.bitPattern &+ (0x3F80_0000 - 0x3F35_04F3)
+        let e = Float(bitPattern: (ix >> 23) | 0x4B00_0000) - (8388608 + 127)
+        let x = Float(bitPattern: (ix & 0x007F_FFFF) &+ 0x3F35_04F3) - 1
+        let z = x * x
+        var y: Float = 7.0376836292E-2
+        y = y * x - 1.1514610310E-1
+        y = y * x + 1.1676998740E-1
+        y = y * x - 1.2420140846E-1
+        y = y * x + 1.4249322787E-1
+        y = y * x - 1.6668057665E-1
+        y = y * x + 2.0000714765E-1
+        y = y * x - 2.4999993993E-1
+        y = y * x + 3.3333331174E-1
+        y = y * x * z
+        y = y + e * -2.12194440e-4
+        y = y - 0.5 * z
+        return x + y + e * 0.693359375
+    }
+
+    public static func expReference(_ x: Float) -> Float { Foundation.expf(x) }
+    public static func logReference(_ x: Float) -> Float { Foundation.logf(x) }
+
+    /// Σ p[0..<n] with eight interleaved partial sums (fixed order, so deterministic).
+    @inline(__always)
+    public static func sum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= n { acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
+        var s = acc.sum()
+        while i < n { s += p[i]; i += 1 }
+        return s
+    }
+
+    /// max p[0..<n] (−inf for n = 0; NaN-free inputs).
+    @inline(__always)
+    public static func maximum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc.replace(with: v, where: v .> acc); i += 8
+        }
+        var m = acc.max()
+        while i < n { m = Swift.max(m, p[i]); i += 1 }
+        return m
+    }
+}

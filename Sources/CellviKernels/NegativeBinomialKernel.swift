@@ -1,0 +1,112 @@
+import Foundation
+
+/// The scVI negative-binomial likelihood of one cell with observed library size and a θ row
+/// shared by many cells (gene or gene-batch dispersion), fused with the softmax and its gradient.
+///
+/// For a zero count, log NB(0; μ, θ) = θ(log(θ+ε) − log(θ+μ+ε)) needs one log and one division per
+/// gene (vectorised through `FastMath`); the terms in x and the lgamma/digamma differences are added
+/// only for the non-zero counts. Per-gene constants of θ come from `thetaConstants` once per step.
+/// `Likelihood.fusedRow` in CellviModel is the plain reference this kernel is tested against.
+public enum NegativeBinomialKernel {
+    public static let eps: Float = 1e-8
+
+    /// logThetaEps[g] = log(θ_g + ε); dThetaConstant[g] = log(θ_g + ε) + θ_g / (θ_g + ε). (n) each.
+    public static func thetaConstants(_ logThetaEps: UnsafeMutablePointer<Float>,
+                                      _ dThetaConstant: UnsafeMutablePointer<Float>,
+                                      theta: UnsafePointer<Float>, count n: Int) {
+        for g in 0..<n {
+            let t = theta[g], l = logf(t + eps)
+            logThetaEps[g] = l
+            dThetaConstant[g] = l + t / (t + eps)
+        }
+    }
+
+    /// log Γ(x + 1) for x = 0, 1, …, 4095.
+    static let logFactorials: [Double] = {
+        var t = [Double](repeating: 0, count: 4096)
+        for k in 1..<4096 { t[k] = t[k - 1] + Foundation.log(Double(k)) }
+        return t
+    }()
+
+    /// log Γ(x + θ) − log Γ(θ) and ψ(x + θ) − ψ(θ) for a positive count x.
+    /// Small integer counts use the rising factorial θ(θ+1)…(θ+x−1) and its log-derivative.
+    @inline(__always)
+    static func gammaDifferences(x: Float, theta: Float) -> (Double, Double) {
+        let xd = Double(x), td = Double(theta)
+        if x <= 16, x == x.rounded(.down), theta < 1e15 {
+            var p = 1.0, dp = 0.0, a = td
+            for _ in 0..<Int(x) { dp = dp * a + p; p *= a; a += 1 }
+            return (Foundation.log(p), dp / p)
+        }
+        return (Special.logGamma(xd + td) - Special.logGamma(td), Special.digamma(xd + td) - Special.digamma(td))
+    }
+
+    /// log Γ(x + 1).
+    @inline(__always)
+    static func logFactorial(_ x: Float) -> Double {
+        if x < 4096, x == x.rounded(.down) { return logFactorials.withUnsafeBufferPointer { $0[Int(x)] } }
+        return Special.logGamma(Double(x) + 1)
+    }
+
+    /// One cell: mu = exp(logLibrary)·softmax(logits) and log p(x); with gradients (gradLogits
+    /// non-nil) also d/dlogits and d/dlog θ of `lossScale · (−log p)` and the returned d/dlogLibrary.
+    ///
+    /// logits, theta, logThetaEps, dThetaConstant: (G); counts: entries countRange of the CSR arrays;
+    /// mu, scratch: (G) out; gradLogits, gradLogTheta: (G) out or nil.
+    @inline(__always)
+    public static func row(G: Int, logits: UnsafePointer<Float>, logLibrary: Float,
+                           theta: UnsafePointer<Float>, logThetaEps: UnsafePointer<Float>,
+                           dThetaConstant: UnsafePointer<Float>,
+                           countIndices: UnsafePointer<Int32>, countValues: UnsafePointer<Float>,
+                           countRange: Range<Int>,
+                           mu: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                           gradLogits: UnsafeMutablePointer<Float>?, gradLogTheta: UnsafeMutablePointer<Float>?,
+                           lossScale: Float) -> (Double, Float) {
+        let m = FastMath.maximum(logits, count: G)
+        for g in 0..<G { mu[g] = FastMath.exp(logits[g] - m) }
+        let s = FastMath.sum(mu, count: G)
+        let libraryScale = expf(logLibrary) / s
+        let val = scratch
+        // Dense pass: every gene as a zero count.
+        if let gl = gradLogits, let gt = gradLogTheta {
+            for g in 0..<G {
+                let mg = mu[g] * libraryScale, th = theta[g]
+                let t = th + mg + eps
+                let L = FastMath.log(t), r = 1 / t
+                mu[g] = mg
+                val[g] = th * (logThetaEps[g] - L)
+                gl[g] = -th * mg * r                       // a_g = μ·dlogp/dμ
+                gt[g] = th * (dThetaConstant[g] - L - th * r)   // θ·dlogp/dθ
+            }
+        } else {
+            for g in 0..<G {
+                let mg = mu[g] * libraryScale, th = theta[g]
+                mu[g] = mg
+                val[g] = th * (logThetaEps[g] - FastMath.log(th + mg + eps))
+            }
+        }
+        var logp = Double(FastMath.sum(val, count: G))
+        // Sparse pass: add the terms of the non-zero counts.
+        for k in countRange {
+            let x = countValues[k]
+            if x == 0 { continue }
+            let g = Int(countIndices[k])
+            let mg = mu[g], th = theta[g]
+            let t = th + mg + eps
+            let L = FastMath.log(t), r = 1 / t
+            let (lg, dg) = gammaDifferences(x: x, theta: th)
+            logp += Double(x * (FastMath.log(mg + eps) - L)) + lg - logFactorial(x)
+            if let gl = gradLogits, let gt = gradLogTheta {
+                gl[g] += mg * (x / (mg + eps) - x * r)
+                gt[g] += th * (-x * r + Float(dg))
+            }
+        }
+        guard let gl = gradLogits, let gt = gradLogTheta else { return (logp, 0) }
+        // Chain through μ = exp(l)·softmax(s): ds_g = a_g − ρ_g Σ a, dl = Σ a.
+        let sumA = FastMath.sum(gl, count: G)
+        let c = -lossScale, rhoScale = sumA / expf(logLibrary)
+        for g in 0..<G { gl[g] = c * (gl[g] - mu[g] * rhoScale) }
+        for g in 0..<G { gt[g] *= c }
+        return (logp, c * sumA)
+    }
+}

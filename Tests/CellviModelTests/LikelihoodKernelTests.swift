@@ -1,0 +1,60 @@
+@testable import CellviModel
+import CellviKernels
+import XCTest
+
+/// The vectorised NB row kernel against the plain fused reference (`Likelihood.fusedRow`).
+final class LikelihoodKernelTests: XCTestCase {
+    func testNegativeBinomialKernelMatchesReference() {
+        var rng = RandomSource(seed: 21)
+        for G in [1, 7, 37, 300] {
+            let logits = (0..<G).map { _ in 2 * rng.normal() }
+            let theta = (0..<G).map { _ in Float(exp(2.5 * Double(rng.normal()))) }
+            var idx = [Int32](), val = [Float]()
+            for g in 0..<G where rng.uniform() < 0.4 || g == 0 {
+                idx.append(Int32(g))
+                val.append([1, 2, 3, 5, 8, 16, 17, 40, 900, 2.5, 5000][rng.integer(below: 11)])
+            }
+            let logLibrary = Float(log(Double(val.reduce(0, +)) + 50))
+            var lte = [Float](repeating: 0, count: G), dtc = lte
+            NegativeBinomialKernel.thetaConstants(&lte, &dtc, theta: theta, count: G)
+            // −0.25 · θ ∂log p/∂θ in Double, μ from a Double softmax.
+            let m = Double(logits.max()!), z = logits.reduce(0.0) { $0 + exp(Double($1) - m) }
+            func dLogThetaTruth(_ g: Int) -> Double {
+                let th = Double(theta[g]), mu = exp(Double(logLibrary)) * exp(Double(logits[g]) - m) / z, e = 1e-8
+                let x = idx.firstIndex(of: Int32(g)).map { Double(val[$0]) } ?? 0
+                var d = log(th + e) + th / (th + e) - log(th + mu + e) - (th + x) / (th + mu + e)
+                if x > 0 { d += Special.digammaReference(x + th) - Special.digammaReference(th) }
+                return -0.25 * th * d
+            }
+            for withGrad in [false, true] {
+                var mu = [Float](repeating: 0, count: G), scratch = mu, gl = mu, gt = mu
+                var muR = mu, glR = mu, gtR = mu
+                let (lp, dl) = gl.withUnsafeMutableBufferPointer { glp in gt.withUnsafeMutableBufferPointer { gtp in
+                    NegativeBinomialKernel.row(G: G, logits: logits, logLibrary: logLibrary, theta: theta,
+                                               logThetaEps: lte, dThetaConstant: dtc, countIndices: idx,
+                                               countValues: val, countRange: 0..<idx.count, mu: &mu, scratch: &scratch,
+                                               gradLogits: withGrad ? glp.baseAddress : nil,
+                                               gradLogTheta: withGrad ? gtp.baseAddress : nil, lossScale: 0.25)
+                } }
+                let (lpR, dlR) = glR.withUnsafeMutableBufferPointer { glp in gtR.withUnsafeMutableBufferPointer { gtp in
+                    Likelihood.fusedRow(.nb, G: G, logits: logits, logLibrary: logLibrary, theta: theta, pi: nil,
+                                        countIndices: idx, countValues: val, countRange: 0..<idx.count, mu: &muR,
+                                        gradLogits: withGrad ? glp.baseAddress : nil,
+                                        gradPxR: withGrad ? gtp.baseAddress : nil, gradPi: nil, lossScale: 0.25)
+                } }
+                XCTAssertEqual(lp, lpR, accuracy: 2e-6 * max(1, abs(lpR)), "G \(G) log p")
+                XCTAssertEqual(dl, dlR, accuracy: 1e-4 * max(1, abs(dlR)), "G \(G) d library")
+                for g in 0..<G {
+                    XCTAssertEqual(mu[g], muR[g], accuracy: 1e-5 * max(1e-3, muR[g]), "G \(G) μ[\(g)]")
+                    if withGrad {
+                        XCTAssertEqual(gl[g], glR[g], accuracy: 1e-4 * max(1e-2, abs(glR[g])), "G \(G) dlogit[\(g)]")
+                        // d/dlog θ cancels terms of size θ·log θ in Float; judge both against Double.
+                        let truth = dLogThetaTruth(g)
+                        let tol = max(1e-4 * max(1e-2, abs(truth)), 2 * abs(Double(gtR[g]) - truth))
+                        XCTAssertEqual(Double(gt[g]), truth, accuracy: tol, "G \(G) dlogθ[\(g)]")
+                    }
+                }
+            }
+        }
+    }
+}
