@@ -114,6 +114,39 @@ public enum PairwiseDistances {
         return total
     }
 
+    /// In place: `values[i] = sqrt(max(0, values[i] + offset + norms[i]))`, turning a raw `−2 x·y` row into
+    /// Euclidean distances.  // values, norms: (count)
+    public static func distancesFromProducts(_ values: UnsafeMutablePointer<Float>, offset: Float, norms: UnsafePointer<Float>, count: Int) {
+        let zero = SIMD8<Float>(repeating: 0), shift = SIMD8<Float>(repeating: offset)
+        let raw = UnsafeMutableRawPointer(values), rawNorms = UnsafeRawPointer(norms)
+        var i = 0
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                + rawNorms.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + shift
+            raw.storeBytes(of: pointwiseMax(v, zero).squareRoot(), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { values[i] = max(0, values[i] + offset + norms[i]).squareRoot(); i += 1 }
+    }
+
+    /// `accumulator[i] += Σ_r rows[r][i]` for `rowCount` rows of stride `stride`.  // accumulator: (count)
+    public static func addColumnSums(_ accumulator: UnsafeMutablePointer<Double>, _ rows: UnsafePointer<Float>,
+                                     rowCount: Int, stride: Int, count: Int) {
+        var i = 0
+        let raw = UnsafeRawPointer(rows)
+        while i + 8 <= count {
+            var acc = SIMD8<Float>(repeating: 0)
+            for r in 0..<rowCount { acc += raw.loadUnaligned(fromByteOffset: (r * stride + i) * 4, as: SIMD8<Float>.self) }
+            for l in 0..<8 { accumulator[i + l] += Double(acc[l]) }
+            i += 8
+        }
+        while i < count {
+            var s: Float = 0
+            for r in 0..<rowCount { s += rows[r * stride + i] }
+            accumulator[i] += Double(s); i += 1
+        }
+    }
+
     /// Sum of `values[i]` over a contiguous range, eight lanes at a time.  // values: (count)
     public static func sumOfValues(_ values: UnsafePointer<Float>, count: Int) -> Double {
         var acc = SIMD8<Float>(repeating: 0)

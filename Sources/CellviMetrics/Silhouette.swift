@@ -35,55 +35,84 @@ public func silhouetteSamples(
     var starts = [Int](repeating: 0, count: categoryCount + 1)
     for c in 0..<categoryCount { starts[c + 1] = starts[c] + counts[c] }
     let norms = grouped.values.withUnsafeBufferPointer { PairwiseDistances.rowSquaredNorms($0.baseAddress!, rows: n, columns: d) }
-    var widths = [Float](repeating: 0, count: n)  // (N) in grouped order
+    // Distances are symmetric: row block b only visits columns ≥ its first row. Its row sums cover those columns;
+    // the columns right of the block also receive the block's rows as column sums, per category.
     let blockRows = 32, blockColumns = 4096  // a 512 KB tile stays in L2
     let blockCount = (n + blockRows - 1) / blockRows
+    let workerCount = min(4, blockCount)
+    var rowSums = [Double](repeating: 0, count: n * categoryCount)  // (N, C)
+    var columnSums = [[Double]](repeating: [], count: workerCount)  // per worker (C, N)
+    var codeOfGrouped = [Int](repeating: 0, count: n)
+    for c in 0..<categoryCount { for g in starts[c]..<starts[c + 1] { codeOfGrouped[g] = c } }
     grouped.values.withUnsafeBufferPointer { gb in
     norms.withUnsafeBufferPointer { nb in
-    widths.withUnsafeMutableBufferPointer { wb in
-        let gp = gb.baseAddress!, np = nb.baseAddress!, wp = wb.baseAddress!
+    rowSums.withUnsafeMutableBufferPointer { rsb in
+    columnSums.withUnsafeMutableBufferPointer { csb in
+        let gp = gb.baseAddress!, np = nb.baseAddress!, rowSumsP = rsb.baseAddress!, columnSumsP = csb.baseAddress!
         PairwiseDistances.withSingleThreadedBLAS {
-        DispatchQueue.concurrentPerform(iterations: blockCount) { block in
-            let r0 = block * blockRows, rows = min(blockRows, n - r0)
-            let tile = UnsafeMutablePointer<Float>.allocate(capacity: rows * blockColumns)  // (rows, blockColumns)
+        DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+            var columnAcc = [Double](repeating: 0, count: categoryCount * n)  // (C, N)
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * blockColumns)  // (rows, blockColumns)
             defer { tile.deallocate() }
-            var clusterSums = [Double](repeating: 0, count: rows * categoryCount)  // (rows, C)
-            var c0 = 0
-            while c0 < n {
-                let cols = min(blockColumns, n - c0)
-                if distance == .euclidean {
-                    // Raw −2·x·y; norms are added inside the fused square-root sum.
-                    PairwiseDistances.multiplyByTranspose(tile, cStride: cols, gp + r0 * d, aStride: d, m: rows,
-                                                          gp + c0 * d, bStride: d, n: cols, depth: d, alpha: -2)
-                } else {
-                    PairwiseDistances.multiplyByTranspose(tile, cStride: cols, gp + r0 * d, aStride: d, m: rows,
-                                                          gp + c0 * d, bStride: d, n: cols, depth: d)
-                    for t in 0..<(rows * cols) { tile[t] = min(2, max(0, 1 - tile[t])) }
-                }
-                for r in 0..<rows {
-                    let row = tile + r * cols
-                    let selfColumn = r0 + r - c0
-                    if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = distance == .euclidean ? -2 * np[r0 + r] : 0 }
-                    for c in 0..<categoryCount {
-                        let lo = max(starts[c], c0) - c0, hi = min(starts[c + 1], c0 + cols) - c0
-                        guard hi > lo else { continue }
-                        clusterSums[r * categoryCount + c] += distance == .euclidean
-                            ? PairwiseDistances.sumOfDistances(row + lo, offset: np[r0 + r], norms: np + c0 + lo, count: hi - lo)
-                            : PairwiseDistances.sumOfValues(row + lo, count: hi - lo)
+            columnAcc.withUnsafeMutableBufferPointer { cab in
+                let acc = cab.baseAddress!
+                var block = worker
+                while block < blockCount {
+                    let r0 = block * blockRows, rows = min(blockRows, n - r0)
+                    var c0 = r0
+                    while c0 < n {
+                        let cols = min(blockColumns, n - c0)
+                        PairwiseDistances.multiplyByTranspose(tile, cStride: cols, gp + r0 * d, aStride: d, m: rows,
+                                                              gp + c0 * d, bStride: d, n: cols, depth: d,
+                                                              alpha: distance == .euclidean ? -2 : 1)
+                        for r in 0..<rows {
+                            let row = tile + r * cols
+                            if distance == .euclidean {
+                                PairwiseDistances.distancesFromProducts(row, offset: np[r0 + r], norms: np + c0, count: cols)
+                            } else {
+                                for t in 0..<cols { row[t] = min(2, max(0, 1 - row[t])) }
+                            }
+                            let selfColumn = r0 + r - c0
+                            if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = 0 }
+                            for c in 0..<categoryCount {
+                                let lo = max(starts[c], c0) - c0, hi = min(starts[c + 1], c0 + cols) - c0
+                                guard hi > lo else { continue }
+                                rowSumsP[(r0 + r) * categoryCount + c] += PairwiseDistances.sumOfValues(row + lo, count: hi - lo)
+                            }
+                        }
+                        // Column sums for columns past this row block, one run of equal-category rows at a time.
+                        let firstColumn = max(r0 + rows, c0) - c0
+                        if firstColumn < cols {
+                            var runStart = 0
+                            while runStart < rows {
+                                let category = codeOfGrouped[r0 + runStart]
+                                var runEnd = runStart + 1
+                                while runEnd < rows && codeOfGrouped[r0 + runEnd] == category { runEnd += 1 }
+                                PairwiseDistances.addColumnSums(acc + category * n + c0 + firstColumn,
+                                                                tile + runStart * cols + firstColumn,
+                                                                rowCount: runEnd - runStart, stride: cols, count: cols - firstColumn)
+                                runStart = runEnd
+                            }
+                        }
+                        c0 += cols
                     }
+                    block += workerCount
                 }
-                c0 += cols
             }
-            for r in 0..<rows {
-                let i = r0 + r
-                var own = 0
-                while starts[own + 1] <= i { own += 1 }
-                let sums = Array(clusterSums[(r * categoryCount)..<((r + 1) * categoryCount)])
-                wp[i] = silhouetteWidth(clusterSums: sums, counts: counts, own: own, total: n, between: between)
-            }
+            columnSumsP[worker] = columnAcc
         }
         }
-    }}}
+    }}}}
+    var widths = [Float](repeating: 0, count: n)  // (N) in grouped order
+    var sums = [Double](repeating: 0, count: categoryCount)
+    for i in 0..<n {
+        for c in 0..<categoryCount {
+            var s = rowSums[i * categoryCount + c]
+            for w in 0..<workerCount { s += columnSums[w][c * n + i] }
+            sums[c] = s
+        }
+        widths[i] = silhouetteWidth(clusterSums: sums, counts: counts, own: codeOfGrouped[i], total: n, between: between)
+    }
     var result = [Float](repeating: 0, count: n)
     for (g, i) in order.enumerated() { result[i] = widths[g] }
     return result

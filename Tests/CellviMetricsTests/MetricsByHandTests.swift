@@ -34,6 +34,18 @@ final class MetricsByHandTests: XCTestCase {
         }
     }
 
+    /// Past one 4096-column tile and several row blocks: sampled cells against the plain loop.
+    func testSilhouetteAcrossTilesMatchesPlainReference() {
+        let x = syntheticEmbedding(cells: 4500, dimensions: 6, clusters: 4, seed: 12)
+        let codes = (0..<4500).map { Int32(($0 * 5) % 3) }
+        let cells = Array(stride(from: 0, to: 4500, by: 97)) + [4499]
+        for distance in [SilhouetteDistance.euclidean, .cosine] {
+            let fast = silhouetteSamples(embedding: x, codes: codes, categoryCount: 3, distance: distance, between: .nearest)
+            let slow = plainSilhouette(x, codes, 3, distance, .nearest, cells: cells)
+            for (i, cell) in cells.enumerated() { XCTAssertEqual(fast[cell], slow[i], accuracy: 2e-4, "\(distance) cell \(cell)") }
+        }
+    }
+
     /// One label, batches A = {0, 1}, B = {10, 11} in 1-D, Euclidean nearest: every |s| is as in the line test,
     /// so the score is 1 − mean |s|.
     func testBatchSilhouetteByHand() {
@@ -120,7 +132,7 @@ final class MetricsByHandTests: XCTestCase {
 
 /// Plain O(N²) silhouette straight from the definition (reference kernel for the tiled one).
 func plainSilhouette(_ x: Matrix, _ codes: [Int32], _ categoryCount: Int,
-                     _ distance: SilhouetteDistance, _ between: BetweenClusterDistance) -> [Float] {
+                     _ distance: SilhouetteDistance, _ between: BetweenClusterDistance, cells: [Int]? = nil) -> [Float] {
     func dist(_ i: Int, _ j: Int) -> Double {
         if distance == .euclidean {
             var s = 0.0; for c in 0..<x.columns { let t = Double(x[i, c] - x[j, c]); s += t * t }; return s.squareRoot()
@@ -130,7 +142,7 @@ func plainSilhouette(_ x: Matrix, _ codes: [Int32], _ categoryCount: Int,
         return min(2, max(0, 1 - xy / (xx * yy).squareRoot()))
     }
     let counts = codeCounts(codes, categoryCount: categoryCount)
-    return (0..<x.rows).map { i in
+    return (cells ?? Array(0..<x.rows)).map { i in
         var sums = [Double](repeating: 0, count: categoryCount)
         for j in 0..<x.rows where j != i { sums[Int(codes[j])] += dist(i, j) }
         return silhouetteWidth(clusterSums: sums, counts: counts, own: Int(codes[i]), total: x.rows, between: between)
