@@ -1,3 +1,5 @@
+import Foundation
+
 /// A minibatch view into a CSR matrix: `rowCount` selected rows, never densified.
 /// Pointers must stay valid while the view is used (callers pin the arrays).
 public struct SparseRows {
@@ -6,15 +8,42 @@ public struct SparseRows {
     public var values: UnsafePointer<Float>     // (nnz)    entry values (e.g. log1p of counts)
     public var rows: UnsafePointer<Int>         // (B)      selected rows
     public var rowCount: Int                    // B
+    /// Entries read as log(1 + value) (the encoder input), without a transformed copy of the data.
+    public var log1pOfValues: Bool
 
     public init(offsets: UnsafePointer<Int>, indices: UnsafePointer<Int32>, values: UnsafePointer<Float>,
-                rows: UnsafePointer<Int>, rowCount: Int) {
+                rows: UnsafePointer<Int>, rowCount: Int, log1pOfValues: Bool = false) {
         self.offsets = offsets; self.indices = indices; self.values = values
-        self.rows = rows; self.rowCount = rowCount
+        self.rows = rows; self.rowCount = rowCount; self.log1pOfValues = log1pOfValues
     }
 
     /// Entry range of selected row i.
     @inline(__always) public func range(_ i: Int) -> Range<Int> { offsets[rows[i]]..<offsets[rows[i] + 1] }
+
+    /// Value of entry e, log1p-transformed when `log1pOfValues`.
+    @inline(__always) public func value(_ e: Int) -> Float {
+        let v = values[e]
+        return log1pOfValues ? Log1pTable.log1p(v) : v
+    }
+}
+
+/// log1pf of small integer counts from a table (bit-identical to log1pf), others computed.
+public enum Log1pTable {
+    static let size = 4096
+    static let table: UnsafePointer<Float> = {
+        let t = UnsafeMutablePointer<Float>.allocate(capacity: size)
+        for k in 0..<size { t[k] = log1pf(Float(k)) }
+        return UnsafePointer(t)
+    }()
+
+    @inline(__always)
+    public static func log1p(_ v: Float) -> Float {
+        if v >= 0 && v < Float(size) {
+            let k = Int(v)
+            if Float(k) == v { return table[k] }
+        }
+        return log1pf(v)
+    }
 }
 
 /// Sparse × dense products for the encoder's first layer.
@@ -27,7 +56,7 @@ public enum SparseProduct {
                 let o = out + i * n
                 if beta == 0 { o.update(repeating: 0, count: n) }
                 for e in x.range(i) {
-                    let v = x.values[e], w = wt + Int(x.indices[e]) * n
+                    let v = x.value(e), w = wt + Int(x.indices[e]) * n
                     for j in 0..<n { o[j] += v * w[j] }
                 }
             }
@@ -45,7 +74,7 @@ public enum SparseProduct {
                 for i in 0..<x.rowCount {
                     let d = dout + i * n
                     for e in x.range(i) {
-                        let v = x.values[e], g = dwt + Int(x.indices[e]) * n
+                        let v = x.value(e), g = dwt + Int(x.indices[e]) * n
                         for j in lo..<hi { g[j] += v * d[j] }
                     }
                 }
@@ -58,7 +87,7 @@ public enum SparseProduct {
         var out = [Float](repeating: 0, count: x.rowCount * n)
         for i in 0..<x.rowCount {
             var dense = [Double](repeating: 0, count: k)
-            for e in x.range(i) { dense[Int(x.indices[e])] += Double(x.values[e]) }
+            for e in x.range(i) { dense[Int(x.indices[e])] += Double(x.value(e)) }
             for j in 0..<n {
                 var s = 0.0
                 for c in 0..<k { s += dense[c] * Double(wt[c * n + j]) }
@@ -73,7 +102,7 @@ public enum SparseProduct {
         var g = [Double](repeating: 0, count: k * n)
         for i in 0..<x.rowCount {
             for e in x.range(i) {
-                for j in 0..<n { g[Int(x.indices[e]) * n + j] += Double(x.values[e]) * Double(dout[i * n + j]) }
+                for j in 0..<n { g[Int(x.indices[e]) * n + j] += Double(x.value(e)) * Double(dout[i * n + j]) }
             }
         }
         return g.map(Float.init)

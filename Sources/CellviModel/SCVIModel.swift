@@ -138,31 +138,27 @@ public final class SCVIModel {
     }
 }
 
-/// Pointers into a pinned CSR matrix and its log1p copy, with the workspace's row list.
+/// Pointers into a pinned CSR matrix with the workspace's row list. The encoder reads the
+/// counts as log1p through `SparseRows.log1pOfValues` (no transformed copy of the data).
 struct BoundData {
     let offsets: UnsafePointer<Int>
     let indices: UnsafePointer<Int32>
     let counts: UnsafePointer<Float>
-    let log1p: UnsafePointer<Float>
 
     func input(_ ws: Workspace, _ B: Int) -> SparseRows {
-        SparseRows(offsets: offsets, indices: indices, values: log1p, rows: ws.rows, rowCount: B)
+        SparseRows(offsets: offsets, indices: indices, values: counts, rows: ws.rows, rowCount: B, log1pOfValues: true)
     }
     func raw(_ ws: Workspace, _ B: Int) -> SparseRows {
         SparseRows(offsets: offsets, indices: indices, values: counts, rows: ws.rows, rowCount: B)
     }
 
-    /// Pins `matrix` (and a log1p copy of its values) for the duration of `body`.
+    /// Pins `matrix` for the duration of `body`.
     static func with<R>(_ matrix: CSRMatrix, _ body: (BoundData) throws -> R) rethrows -> R {
-        let logValues = matrix.values.map { log1pf($0) }
-        return try matrix.rowOffsets.withUnsafeBufferPointer { o in
+        try matrix.rowOffsets.withUnsafeBufferPointer { o in
             try matrix.columnIndices.withUnsafeBufferPointer { i in
                 try matrix.values.withUnsafeBufferPointer { v in
-                    try logValues.withUnsafeBufferPointer { l in
-                        try body(BoundData(offsets: o.baseAddress!, indices: i.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                           counts: v.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                           log1p: l.baseAddress ?? UnsafePointer(bitPattern: 8)!))
-                    }
+                    try body(BoundData(offsets: o.baseAddress!, indices: i.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                       counts: v.baseAddress ?? UnsafePointer(bitPattern: 8)!))
                 }
             }
         }
