@@ -14,7 +14,8 @@ struct PredictCommand: ParsableCommand {
             stimulated cells are each balanced across cell types (resampled with replacement to the largest type), equal-size \
             samples are drawn, and δ = mean latent(stimulated) − mean latent(control). The target's control cells are shifted \
             by δ and decoded. Writes predicted.h5ad (X = expected counts for --model-type nb, the decoder output for scgen; \
-            layer log_normalized), delta.csv, gene_means.csv and run_info.json; with --holdout also metrics.json (R² of \
+            layer log_normalized: for nb, one count draw from the model's NB per cell, normalized to 1e4 and log1p, so \
+            that gene means are not inflated by log1p of expected counts), delta.csv, gene_means.csv and run_info.json; with --holdout also metrics.json (R² of \
             per-gene mean log-normalized expression on all genes and on the top-100 Wilcoxon DEGs, next to the control \
             baseline). --all-cell-types repeats the hold-out for every cell type and writes metrics.csv.
             """)

@@ -21,7 +21,8 @@ struct PerturbationRun {
         var epochsRun = 0
         if let checkpoint = data.checkpoint {
             checkpoint.model.threads = training.threads
-            perturbationModel = SCVIPerturbationModel(model: checkpoint.model, counts: data.counts, batchCodes: data.batchCodes)
+            perturbationModel = SCVIPerturbationModel(model: checkpoint.model, counts: data.counts, batchCodes: data.batchCodes,
+                                                      seed: training.seed)
             if !design.targetStimulatedCells.isEmpty {
                 Log.warning("--model is used as given; if it was trained on the stimulated '\(design.target)' cells, the prediction has seen them.")
             }
@@ -41,7 +42,7 @@ struct PerturbationRun {
                     progress.update(done: record.epoch + 1, message: String(format: "loss %.1f", record.trainLoss))
                 }
                 epochsRun = history.epochs.count
-                perturbationModel = SCVIPerturbationModel(model: scvi, counts: data.counts, batchCodes: data.batchCodes)
+                perturbationModel = SCVIPerturbationModel(model: scvi, counts: data.counts, batchCodes: data.batchCodes, seed: training.seed)
             case .scgen:
                 let configuration = model.scgenConfiguration(geneCount: data.counts.columnCount)
                 let vae = try ScGenVAE(configuration: configuration, seed: training.seed)
