@@ -49,9 +49,9 @@ let package = Package(
             ]),
         .testTarget(name: "CellviHDF5Tests", dependencies: ["CellviHDF5"]),
         .testTarget(name: "CellviKernelsTests", dependencies: ["CellviKernels"]),
-        .testTarget(name: "CellviIOTests", dependencies: ["CellviIO"]),
-        .testTarget(name: "CellviModelTests", dependencies: ["CellviModel", "CellviIO"]),
-        .testTarget(name: "CellviMetricsTests", dependencies: ["CellviMetrics"]),
+        .testTarget(name: "CellviIOTests", dependencies: ["CellviIO"], exclude: ["Interop", "Reference"]),
+        .testTarget(name: "CellviModelTests", dependencies: ["CellviModel", "CellviIO"], exclude: ["Golden"]),
+        .testTarget(name: "CellviMetricsTests", dependencies: ["CellviMetrics"], exclude: ["Reference"]),
         .testTarget(name: "CellviCLITests", dependencies: ["CellviCLI"]),
         .testTarget(name: "CellviPerturbationTests", dependencies: ["CellviPerturbation"], exclude: ["Reference"]),
     ]

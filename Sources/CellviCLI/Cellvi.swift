@@ -7,7 +7,10 @@ struct Cellvi: ParsableCommand {
         commandName: "cellvi",
         abstract: "scVI-style single-cell models, perturbation prediction and metrics on .h5ad and 10x files.",
         version: CellviVersion.string,
-        subcommands: [InspectCommand.self, ConvertCommand.self, TrainCommand.self, EmbedCommand.self, NormalizeCommand.self, ElboCommand.self, SampleCommand.self, PredictCommand.self])
+        subcommands: [
+            InspectCommand.self, ConvertCommand.self, TrainCommand.self, EmbedCommand.self, NormalizeCommand.self,
+            ElboCommand.self, SampleCommand.self, PredictCommand.self, EvaluateCommand.self, ClusterCommand.self,
+        ])
 }
 
 enum CellviVersion {

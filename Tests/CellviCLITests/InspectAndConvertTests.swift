@@ -5,7 +5,16 @@ final class InspectAndConvertTests: XCTestCase {
     func testHelpListsEverySubcommandAndFlags() throws {
         let root = try CLIRunner.run(["--help"])
         XCTAssertEqual(root.status, 0)
-        for verb in ["inspect", "convert"] { XCTAssertTrue(root.stdout.contains(verb), "help lacks \(verb)") }
+        let verbs = ["inspect", "convert", "train", "embed", "normalize", "elbo", "sample", "predict", "evaluate", "cluster"]
+        for verb in verbs {
+            XCTAssertTrue(root.stdout.contains(verb), "help lacks \(verb)")
+            let help = try CLIRunner.run([verb, "--help"])
+            XCTAssertEqual(help.status, 0, verb)
+            XCTAssertTrue(help.stdout.contains("USAGE: cellvi \(verb)"), "\(verb) help: \(help.stdout)")
+        }
+        let version = try CLIRunner.run(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertFalse(version.stdout.isEmpty)
         let inspect = try CLIRunner.run(["inspect", "--help"])
         XCTAssertTrue(inspect.stdout.contains("--json"))
         let convert = try CLIRunner.run(["convert", "--help"])
