@@ -73,7 +73,9 @@ extension SCVIModel {
         var rng = RandomSource(seed: t.seed &+ 0x5EED)
         let (nTrain, nVal) = Self.splitSizes(cellCount: n, trainFraction: t.trainFraction, batchSize: t.batchSize)
         guard nTrain > 0 else { throw CellviModelError.dataMismatch("only \(n) cells: too few to train; use at least 3 cells.") }
-        let perm = rng.permutation(n)
+        // scvi-tools' DataSplitter: numpy RandomState(seed).permutation(n), validation first —
+        // so a run with the same seed validates on the same cells as scvi-tools.
+        let perm = numpyLegacyPermutation(n, seed: UInt32(truncatingIfNeeded: t.seed))
         let validationCells = Array(perm[0..<nVal]), trainCells = Array(perm[nVal..<(nVal + nTrain)])
         let epochs = t.epochs ?? TrainingConfiguration.defaultEpochs(cellCount: n)
 
