@@ -82,6 +82,23 @@ public enum SparseProduct {
         }
     }
 
+    /// Whether the selected rows are dense enough (≥ 1/8 of k columns filled) that densifying
+    /// and a BLAS product beat the row-by-row sparse kernels. Depends only on the data.
+    public static func prefersDense(_ x: SparseRows, k: Int) -> Bool {
+        var nnz = 0
+        for i in 0..<x.rowCount { nnz += x.range(i).count }
+        return nnz * 8 >= x.rowCount * k
+    }
+
+    /// out(B, k) = X as a dense matrix (values transformed as `x.value`).
+    public static func densify(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows, k: Int) {
+        out.update(repeating: 0, count: x.rowCount * k)
+        for i in 0..<x.rowCount {
+            let o = out + i * k
+            for e in x.range(i) { o[Int(x.indices[e])] += x.value(e) }
+        }
+    }
+
     /// Reference twin of `forward`: densify X, then a plain product.
     public static func forwardReference(_ x: SparseRows, _ wt: UnsafePointer<Float>, k: Int, n: Int) -> [Float] {
         var out = [Float](repeating: 0, count: x.rowCount * n)

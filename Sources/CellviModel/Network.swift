@@ -38,7 +38,7 @@ struct Network {
             let cov: UnsafePointer<Int32>? = s.covariates > 0 ? UnsafePointer(codes) : nil
             if s.sparseInput {
                 sparse_linear_forward(b.pre, sparse!, P + s.weight, P + s.bias, cov,
-                                      I: s.inputs, K: s.covariates, O: O, threads: threads)
+                                      I: s.inputs, K: s.covariates, O: O, threads: threads, denseScratch: denseScratch)
             } else {
                 let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
                 linear_forward(b.pre, inp, P + s.weight, P + s.bias, cov, B: B, I: s.inputs, K: s.covariates, O: O)
@@ -79,7 +79,7 @@ struct Network {
                                bnScratch, B: B, C: O)
             if s.sparseInput {
                 sparse_linear_backward(D + s.weight, D + s.bias, b.dPre, sparse!, cov,
-                                       I: s.inputs, K: s.covariates, O: O, threads: threads)
+                                       I: s.inputs, K: s.covariates, O: O, threads: threads, denseScratch: denseScratch)
             } else {
                 let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
                 let dIn = l == 0 ? dInput : bufs[l - 1].dOut
@@ -92,13 +92,16 @@ struct Network {
 
     /// (2H) BatchNorm backward scratch, owned by the workspace.
     let bnScratch: UnsafeMutablePointer<Float>
+    /// (B, G) densified encoder input for dense-enough minibatches, owned by the workspace.
+    let denseScratch: UnsafeMutablePointer<Float>
 
     init(arch: Architecture, params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>,
          state: UnsafeMutablePointer<Float>, libraryLogMeans: UnsafePointer<Float>,
-         libraryLogVariances: UnsafePointer<Float>, threads: Int, scratch: UnsafeMutablePointer<Float>) {
+         libraryLogVariances: UnsafePointer<Float>, threads: Int, scratch: UnsafeMutablePointer<Float>,
+         denseScratch: UnsafeMutablePointer<Float>) {
         self.arch = arch; self.params = params; self.grads = grads; self.state = state
         self.libraryLogMeans = libraryLogMeans; self.libraryLogVariances = libraryLogVariances
-        self.threads = threads; self.bnScratch = scratch
+        self.threads = threads; self.bnScratch = scratch; self.denseScratch = denseScratch
     }
 
     // MARK: Inference (encoders)

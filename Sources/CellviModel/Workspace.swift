@@ -41,6 +41,7 @@ final class Workspace {
     let logThetaEpsTable: UnsafeMutablePointer<Float>     // (K', G) log(θ + ε)
     let dThetaConstantTable: UnsafeMutablePointer<Float>  // (K', G) log(θ + ε) + θ/(θ + ε)
     let likelihoodScratch: UnsafeMutablePointer<Float>    // (B, G) per-gene log p terms
+    let denseInput: UnsafeMutablePointer<Float>           // (B, G) densified encoder input
     let gradLogits: UnsafeMutablePointer<Float>    // (B, G)
     let gradPxR: UnsafeMutablePointer<Float>?      // (B, G) gradient w.r.t. log θ
     let gradPi: UnsafeMutablePointer<Float>?       // (B, G)
@@ -69,6 +70,7 @@ final class Workspace {
         logThetaEpsTable = arena.floats(c.dispersionRows * G)
         dThetaConstantTable = arena.floats(c.dispersionRows * G)
         likelihoodScratch = arena.floats(B * G)
+        denseInput = arena.floats(B * G)
         gradLogits = arena.floats(B * G)
         gradPxR = c.likelihood != .poisson ? arena.floats(B * G) : nil
         gradPi = a.dropoutHead != nil ? arena.floats(B * G) : nil
