@@ -9,7 +9,8 @@ their relative difference (cellvi − scvi-tools) / scvi-tools, and the scib-met
 (batch_key "batch", label_key "cell_type", unscaled, i.e. get_results(min_max_scale=False)) of both latents
 (posterior means; cellvi's from OUTDIR/cellvi.h5ad obsm["X_scVI"]). The pre-integration embedding is
 normalize_total(1e4) + log1p + PCA(50, arpack) of the counts, as the CellviMetrics scib fixture.
-If the cellvi CLI has an `evaluate` command, its numbers for the cellvi latent are printed as well.
+If the cellvi CLI has an `evaluate` command, its numbers for the cellvi latent (same pre-embedding) are printed
+as well.
 Targets: cellvi's validation ELBO within 0.5 % of scvi-tools' (or lower); scib Total ≥ 0.638.
 """
 import argparse, json, os, subprocess, sys, tempfile, shutil
@@ -40,7 +41,7 @@ def scib_scores(path, latents, threads):
     bm.benchmark()
     res = bm.get_results(min_max_scale=False)
     res = res.drop(index="Metric Type", errors="ignore")
-    return {k: {c: float(v) for c, v in res.loc[k].items()} for k in latents}
+    return {k: {c: float(v) for c, v in res.loc[k].items()} for k in latents}, adata
 
 
 def main():
@@ -53,7 +54,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="cellvi-quality-")
     out = os.path.join(tmp, "cellvi")
     log(f"bench: cellvi train ({a.epochs} epochs)")
-    rc = check(run_measured([binary, "train", PBMC, "--batch-key", "batch", "--likelihood", "nb", "--epochs",
+    rc = check(run_measured([binary, "train", PBMC, "--batch-key", "batch", "--labels-key", "cell_type",
+                             "--likelihood", "nb", "--epochs",
                              str(a.epochs), "--seed", "0", "--threads", str(a.threads), "-o", out],
                             env=thread_env(a.threads)), "cellvi train")
     info = json.load(open(os.path.join(out, "run_info.json")))["results"]
@@ -69,13 +71,19 @@ def main():
     sad_names = list(anndata.read_h5ad(PBMC, backed="r").obs_names)
     latents = {"cellvi": (list(cad.obs_names), cad.obsm["X_scVI"]), "scvi-tools": (sad_names, np.load(sl))}
     log("bench: scib-metrics Benchmarker")
-    scores = scib_scores(PBMC, latents, a.threads)
+    scores, scored = scib_scores(PBMC, latents, a.threads)
 
     evaluate = None
     helptext = subprocess.run([binary, "--help"], capture_output=True, text=True).stdout
     if "evaluate" in helptext:
-        r = subprocess.run([binary, "evaluate", os.path.join(out, "cellvi.h5ad"), "--batch-key", "batch",
-                            "--labels-key", "cell_type"], capture_output=True, text=True)
+        # the same inputs as the Python Benchmarker: cellvi's latent and the log-normalized PCA as pre-embedding
+        ev = anndata.AnnData(X=cad.X, obs=scored.obs.loc[cad.obs_names, ["batch", "cell_type"]].copy())
+        ev.obsm["X_scVI"] = scored.obsm["cellvi"][[scored.obs_names.get_loc(n) for n in cad.obs_names]]
+        ev.obsm["X_pca"] = scored.obsm["X_pca"][[scored.obs_names.get_loc(n) for n in cad.obs_names]]
+        ev_path = os.path.join(tmp, "evaluate.h5ad")
+        ev.write_h5ad(ev_path)
+        r = subprocess.run([binary, "evaluate", ev_path, "--batch-key", "batch", "--labels-key", "cell_type",
+                            "--pre-embedding", "X_pca"], capture_output=True, text=True)
         evaluate = r.stdout if r.returncode == 0 else f"(cellvi evaluate failed: {r.stderr.strip()[-500:]})"
 
     ce, se = info["elbo_validation"], sv["elbo_validation"]
