@@ -116,4 +116,18 @@ final class ModelCommandsTests: XCTestCase {
         XCTAssertTrue(unknownBatch.stderr.contains("batch"), unknownBatch.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("e.csv").path))
     }
+
+    func testAllZeroCellsAreReportedAndRemoved() throws {
+        let hagai = CLIRunner.repository.deletingLastPathComponent().appendingPathComponent("shared/datasets/hagai_lps_toy/hagai_lps_toy.h5ad").path
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: hagai), "../shared/datasets is not beside the repository")
+        let directory = try CLIRunner.temporaryDirectory(self)
+        let out = directory.appendingPathComponent("run")
+        let result = try CLIRunner.run(["train", hagai, "--batch-key", "replicate", "--epochs", "1", "--hidden-dim", "8",
+                                        "--latent-dim", "2", "--threads", "1", "-o", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("removed 2 of 600 cells with zero total count"), result.stderr)
+        let info = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run_info.json"))) as! [String: Any]
+        XCTAssertEqual((info["data"] as! [String: Any])["zero_cells_removed"] as? Int, 2)
+        XCTAssertEqual((info["data"] as! [String: Any])["cells"] as? Int, 598)
+    }
 }
