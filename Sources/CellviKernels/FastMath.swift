@@ -63,6 +63,20 @@ public enum FastMath {
         return s
     }
 
+    /// Σ p[0..<n] accumulated in Double with eight interleaved partial sums (fixed order).
+    @inline(__always)
+    public static func sumAsDouble(_ p: UnsafePointer<Float>, count n: Int) -> Double {
+        var lo = SIMD4<Double>(repeating: 0), hi = SIMD4<Double>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            lo += SIMD4<Double>(v.lowHalf); hi += SIMD4<Double>(v.highHalf); i += 8
+        }
+        var s = (lo + hi).sum()
+        while i < n { s += Double(p[i]); i += 1 }
+        return s
+    }
+
     /// max p[0..<n] (−inf for n = 0; NaN-free inputs).
     @inline(__always)
     public static func maximum(_ p: UnsafePointer<Float>, count n: Int) -> Float {

@@ -9,6 +9,8 @@ import Foundation
 /// `Likelihood.fusedRow` in CellviModel is the plain reference this kernel is tested against.
 public enum NegativeBinomialKernel {
     public static let eps: Float = 1e-8
+    /// Non-zero counts gathered per block of the sparse pass.
+    static let sparseBlock = 256
 
     /// logThetaEps[g] = log(θ_g + ε); dThetaConstant[g] = log(θ_g + ε) + θ_g / (θ_g + ε). (n) each.
     public static func thetaConstants(_ logThetaEps: UnsafeMutablePointer<Float>,
@@ -88,21 +90,46 @@ public enum NegativeBinomialKernel {
             }
         }
         var logp = Double(FastMath.sum(val, count: G))
-        let logFactorials = Self.logFactorials
-        // Sparse pass: add the terms of the non-zero counts.
-        for k in countRange {
-            let x = countValues[k]
-            if x == 0 { continue }
-            let g = Int(countIndices[k])
-            let mg = mu[g], th = theta[g]
-            let t = th + mg + eps
-            let L = FastMath.log(t), r = 1 / t
-            let (lg, dg) = gammaDifferences(x: x, theta: th)
-            let lf = x < 4096 && x == x.rounded(.down) ? logFactorials[Int(x)] : Special.logGamma(Double(x) + 1)
-            logp += Double(x * (FastMath.log(mg + eps) - L)) + lg - lf
-            if let gl = gradLogits, let gt = gradLogTheta {
-                gl[g] += mg * (x / (mg + eps) - x * r)
-                gt[g] += th * (-x * r + Float(dg))
+        // Sparse pass: add the terms of the non-zero counts, in blocks gathered into contiguous
+        // buffers so the logs, divisions and small-count gamma differences vectorise.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 5 * sparseBlock) { buffer in
+            let xs = buffer.baseAddress!, ms = xs + sparseBlock, ts = ms + sparseBlock
+            let terms = ts + sparseBlock, dLogTheta = terms + sparseBlock
+            var start = countRange.lowerBound
+            while start < countRange.upperBound {
+                let n = min(sparseBlock, countRange.upperBound - start)
+                let ci = countIndices + start, cv = countValues + start
+                for k in 0..<n { let g = Int(ci[k]); xs[k] = cv[k]; ms[k] = mu[g]; ts[k] = theta[g] }
+                // Per entry: x(log(μ+ε) − log(θ+μ+ε)) + [x ≤ 4] (log Γ(x+θ) − log Γ(θ) − log x!), and
+                // θ·∂/∂θ of the x-terms; gradLogits gains μ·∂/∂μ, kept in `ms` (μ is no longer needed).
+                for k in 0..<n {
+                    let x = xs[k], mg = ms[k], th = ts[k]
+                    let t = th + mg + eps
+                    let L = FastMath.log(t), r = 1 / t
+                    // Rising factorial θ(θ+1)…(θ+x−1) for x = 1…4 and its log-derivative Σ 1/(θ+j).
+                    let small = x >= 1 && x <= 4 && x == x.rounded(.down) && th < 1e8
+                    let f1: Float = x > 1 ? th + 1 : 1, f2: Float = x > 2 ? th + 2 : 1, f3: Float = x > 3 ? th + 3 : 1
+                    let p = th * f1 * (f2 * f3)
+                    let dp = 1 / th + (x > 1 ? 1 / (th + 1) : 0) + (x > 2 ? 1 / (th + 2) : 0) + (x > 3 ? 1 / (th + 3) : 0)
+                    let logFact: Float = x > 3 ? 3.1780538 : x > 2 ? 1.7917595 : x > 1 ? 0.6931472 : 0
+                    let gammaTerm = small ? FastMath.log(p) - logFact : 0
+                    terms[k] = x * (FastMath.log(mg + eps) - L) + gammaTerm
+                    dLogTheta[k] = th * (-x * r + (small ? dp : 0))
+                    ms[k] = mg * (x / (mg + eps) - x * r)
+                }
+                logp += FastMath.sumAsDouble(terms, count: n)
+                // Counts above 4 (or huge θ): gamma differences in Double, one at a time.
+                for k in 0..<n {
+                    let x = xs[k], th = ts[k]
+                    if x == 0 || (x >= 1 && x <= 4 && x == x.rounded(.down) && th < 1e8) { continue }
+                    let (lg, dg) = gammaDifferences(x: x, theta: th)
+                    logp += lg - logFactorial(x)
+                    dLogTheta[k] += th * Float(dg)
+                }
+                if let gl = gradLogits, let gt = gradLogTheta {
+                    for k in 0..<n { let g = Int(ci[k]); gl[g] += ms[k]; gt[g] += dLogTheta[k] }
+                }
+                start += n
             }
         }
         guard let gl = gradLogits, let gt = gradLogTheta else { return (logp, 0) }
