@@ -12,25 +12,20 @@ public struct ScGenEpochRecord: Codable, Equatable, Sendable {
     public var seconds: Double
 }
 
-/// Adam with coupled L2 weight decay and bias correction, as scvi-tools' training plans.
+/// Adam with coupled L2 weight decay and bias correction, as scvi-tools' training plans; one
+/// vectorised pass over the parameter slab that also clears the gradients for the next step.
 struct ScGenAdam {
     let m: ScGenSlab, v: ScGenSlab
     var step = 0
     init(count: Int) { m = ScGenSlab(count: count); v = ScGenSlab(count: count) }
 
-    mutating func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count n: Int, learningRate lr: Float,
+    /// Updates p (n) from g (n), then sets g to zero.
+    mutating func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count n: Int, learningRate lr: Float,
                          epsilon: Float, weightDecay wd: Float, threads: Int, beta1: Float = 0.9, beta2: Float = 0.999) {
         step += 1
         let bc1 = 1 - powf(beta1, Float(step)), bc2Sqrt = (1 - powf(beta2, Float(step))).squareRoot()
-        let stepSize = lr / bc1, m = self.m.pointer, v = self.v.pointer
-        Parallel.forEachChunk(n, threads: threads, minimumPerChunk: 65536) { r in
-            for i in r {
-                let grad = g[i] + wd * p[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * grad
-                v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + epsilon)
-            }
-        }
+        AdamKernel.stepClearingGradient(p, m.pointer, v.pointer, g, count: n, stepSize: lr / bc1, bc2Sqrt: bc2Sqrt,
+                                        epsilon: epsilon, weightDecay: wd, beta1: beta1, beta2: beta2, threads: threads)
     }
 }
 
@@ -44,7 +39,7 @@ extension ScGenVAE {
         guard t.batchSize >= 3 else { throw PerturbationError.invalidConfiguration("--batch-size is \(t.batchSize); use at least 3 (BatchNorm needs several cells).") }
         guard t.epochs >= 1 else { throw PerturbationError.invalidConfiguration("--epochs is \(t.epochs); use at least 1.") }
         threads = max(1, t.threads)
-        BLAS.setThreadCount(threads)
+        BLAS.setThreadCount(1)   // products are split across threads by gemmSplit
         var rng = RandomSource(seed: t.seed &+ 0x5C6E)
         let (nTrain, nValidation) = SCVIModel.splitSizes(cellCount: cells.count, trainFraction: t.trainFraction, batchSize: t.batchSize)
         guard nTrain >= 3 else { throw PerturbationError.invalidDesign("only \(cells.count) training cells; scGen needs at least 3.") }
@@ -55,37 +50,38 @@ extension ScGenVAE {
         var adam = ScGenAdam(count: arch.parameterCount)
         var records: [ScGenEpochRecord] = []
         var best = Double.infinity, sinceBest = 0
-        for epoch in 0..<t.epochs {
-            let start = Date()
-            let order = rng.permutation(nTrain).map { training[$0] }
-            var lossSum = 0.0
-            for s in stride(from: 0, to: nTrain, by: t.batchSize) {
-                let batch = order[s..<min(s + t.batchSize, nTrain)]
-                Self.load(ws, data, rows: batch)
-                gradients.zero()
-                let loss = net.forward(ws, B: batch.count, training: true, sample: true, rng: &rng)
-                guard loss.isFinite else { throw PerturbationError.nonFiniteLoss(epoch: epoch, detail: "minibatch loss \(loss)") }
-                net.backward(ws, B: batch.count)
-                adam.update(parameters.pointer, gradients.pointer, count: arch.parameterCount, learningRate: t.learningRate,
-                            epsilon: t.adamEpsilon, weightDecay: t.weightDecay, threads: threads)
-                lossSum += loss * Double(batch.count)
-            }
-            var record = ScGenEpochRecord(epoch: epoch, trainLoss: lossSum / Double(nTrain), validationLoss: nil, seconds: 0)
-            if !validation.isEmpty {
-                var sum = 0.0
-                for s in stride(from: 0, to: validation.count, by: ws.capacity) {
-                    let batch = validation[s..<min(s + ws.capacity, validation.count)]
-                    Self.load(ws, data, rows: batch)
-                    sum += net.forward(ws, B: batch.count, training: false, sample: true, rng: &rng) * Double(batch.count)
+        gradients.zero()   // then cleared by every Adam step
+        try Self.withInput(data, ws) { x in
+            for epoch in 0..<t.epochs {
+                let start = Date()
+                let order = rng.permutation(nTrain).map { training[$0] }
+                var lossSum = 0.0
+                for s in stride(from: 0, to: nTrain, by: t.batchSize) {
+                    Self.select(&x, ws, rows: order[s..<min(s + t.batchSize, nTrain)])
+                    let loss = net.forward(ws, x: x, training: true, sample: true, rng: &rng)
+                    guard loss.isFinite else { throw PerturbationError.nonFiniteLoss(epoch: epoch, detail: "minibatch loss \(loss)") }
+                    net.backward(ws, x: x)
+                    adam.update(parameters.pointer, gradients.pointer, count: arch.parameterCount, learningRate: t.learningRate,
+                                epsilon: t.adamEpsilon, weightDecay: t.weightDecay, threads: threads)
+                    lossSum += loss * Double(x.rowCount)
                 }
-                record.validationLoss = sum / Double(validation.count)
-            }
-            record.seconds = Date().timeIntervalSince(start)
-            records.append(record)
-            progress?(record)
-            if t.earlyStopping, let v = record.validationLoss {
-                if v < best { best = v; sinceBest = 0 } else { sinceBest += 1 }
-                if sinceBest >= t.earlyStoppingPatience { break }
+                var record = ScGenEpochRecord(epoch: epoch, trainLoss: lossSum / Double(nTrain), validationLoss: nil, seconds: 0)
+                if !validation.isEmpty {
+                    // Eval mode, in minibatch-sized chunks (training's workspace; BatchNorm uses running statistics).
+                    var sum = 0.0
+                    for s in stride(from: 0, to: validation.count, by: ws.capacity) {
+                        Self.select(&x, ws, rows: validation[s..<min(s + ws.capacity, validation.count)])
+                        sum += net.forward(ws, x: x, training: false, sample: true, rng: &rng) * Double(x.rowCount)
+                    }
+                    record.validationLoss = sum / Double(validation.count)
+                }
+                record.seconds = Date().timeIntervalSince(start)
+                records.append(record)
+                progress?(record)
+                if t.earlyStopping, let v = record.validationLoss {
+                    if v < best { best = v; sinceBest = 0 } else { sinceBest += 1 }
+                    if sinceBest >= t.earlyStoppingPatience { break }
+                }
             }
         }
         history = records

@@ -39,36 +39,56 @@ public final class ScGenVAE {
     }
 
     func network() -> ScGenNetwork {
-        ScGenNetwork(arch: arch, params: parameters.pointer, grads: gradients.pointer, state: state.pointer)
+        ScGenNetwork(arch: arch, params: parameters.pointer, grads: gradients.pointer, state: state.pointer, threads: threads)
     }
 
     /// Number of trainable scalars.
     public var parameterCount: Int { arch.parameterCount }
 
-    /// Copies rows of `data` (N, G) into ws.x (B, G) densely.
-    static func load(_ ws: ScGenWorkspace, _ data: CSRMatrix, rows: ArraySlice<Int>) {
-        let G = data.columnCount
-        Elementwise.zero(ws.x, count: rows.count * G)
-        for (i, r) in rows.enumerated() {
-            for e in data.rowOffsets[r]..<data.rowOffsets[r + 1] { ws.x[i * G + Int(data.columnIndices[e])] = data.values[e] }
+    /// Calls `body` with a sparse view of `data` (N, G) whose selected rows are `ws.rows`; the arrays
+    /// stay pinned for the call. Fill the rows with `select`.
+    static func withInput<R>(_ data: CSRMatrix, _ ws: ScGenWorkspace, _ body: (inout SparseRows) throws -> R) rethrows -> R {
+        try data.rowOffsets.withUnsafeBufferPointer { offsets in
+            try data.columnIndices.withUnsafeBufferPointer { indices in
+                try data.values.withUnsafeBufferPointer { values in
+                    try withUnsafePointer(to: (Int32(0), Float(0))) { empty in
+                        // An all-zero matrix may have no entry storage; its rows are empty ranges anyway.
+                        let raw = UnsafeRawPointer(empty)
+                        var x = SparseRows(offsets: offsets.baseAddress!,
+                                           indices: indices.baseAddress ?? raw.assumingMemoryBound(to: Int32.self),
+                                           values: values.baseAddress ?? (raw + 4).assumingMemoryBound(to: Float.self),
+                                           rows: ws.rows, rowCount: 0)
+                        return try body(&x)
+                    }
+                }
+            }
         }
+    }
+
+    /// Points the view `x` at `rows` of the input (copied into ws.rows; no allocation).
+    @inline(__always)
+    static func select<C: Collection>(_ x: inout SparseRows, _ ws: ScGenWorkspace, rows: C) where C.Element == Int {
+        var i = 0
+        for r in rows { ws.rows[i] = r; i += 1 }
+        x.rowCount = i
     }
 
     /// Posterior means (len(rows), Z) in eval mode (scGen `get_latent_representation`).
     public func latentMeans(_ data: CSRMatrix, rows: [Int]) throws -> Matrix {
         try checkGenes(data)
-        BLAS.setThreadCount(threads)
+        BLAS.setThreadCount(1)   // products are split across threads by gemmSplit
         let Z = configuration.latentDimensions
         var out = Matrix(zeros: rows.count, Z)
         guard !rows.isEmpty else { return out }
         let ws = ScGenWorkspace(arch, capacity: min(Self.inferenceChunk, rows.count))
         let net = network()
         var rng = RandomSource(seed: 0)
-        for s in stride(from: 0, to: rows.count, by: ws.capacity) {
-            let chunk = rows[s..<min(s + ws.capacity, rows.count)]
-            Self.load(ws, data, rows: chunk)
-            net.encode(ws, B: chunk.count, training: false, rng: &rng)
-            for k in 0..<(chunk.count * Z) { out.values[s * Z + k] = ws.qm[k] }
+        Self.withInput(data, ws) { x in
+            for s in stride(from: 0, to: rows.count, by: ws.capacity) {
+                Self.select(&x, ws, rows: rows[s..<min(s + ws.capacity, rows.count)])
+                net.encode(ws, x: x, training: false, rng: &rng)
+                for k in 0..<(x.rowCount * Z) { out.values[s * Z + k] = ws.qm[k] }
+            }
         }
         return out
     }
@@ -79,7 +99,7 @@ public final class ScGenVAE {
         guard latent.columns == Z else {
             throw PerturbationError.invalidConfiguration("latent points have \(latent.columns) dimensions, the model \(Z).")
         }
-        BLAS.setThreadCount(threads)
+        BLAS.setThreadCount(1)   // products are split across threads by gemmSplit
         var out = Matrix(zeros: latent.rows, G)
         guard latent.rows > 0 else { return out }
         let ws = ScGenWorkspace(arch, capacity: min(Self.inferenceChunk, latent.rows))
@@ -101,10 +121,13 @@ public final class ScGenVAE {
         let ws = ScGenWorkspace(arch, capacity: rows.count)
         let net = network()
         var rng = RandomSource(seed: seed)
-        Self.load(ws, data, rows: rows[...])
         gradients.zero()
-        let loss = net.forward(ws, B: rows.count, training: true, sample: true, rng: &rng)
-        net.backward(ws, B: rows.count)
+        let loss = Self.withInput(data, ws) { x in
+            Self.select(&x, ws, rows: rows)
+            let loss = net.forward(ws, x: x, training: true, sample: true, rng: &rng)
+            net.backward(ws, x: x)
+            return loss
+        }
         return (loss, Array(UnsafeBufferPointer(start: gradients.pointer, count: gradients.count)))
     }
 

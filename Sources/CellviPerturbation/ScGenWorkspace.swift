@@ -1,11 +1,15 @@
 import CellviKernels
 
-/// Owned Float scratch arrays, freed together.
+/// Owned scratch arrays, freed together.
 final class ScGenArena {
-    private var blocks: [UnsafeMutablePointer<Float>] = []
+    private var blocks: [UnsafeMutableRawPointer] = []
     func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
-        p.initialize(repeating: 0, count: max(n, 1)); blocks.append(p); return p
+        p.initialize(repeating: 0, count: max(n, 1)); blocks.append(UnsafeMutableRawPointer(p)); return p
+    }
+    func integers(_ n: Int) -> UnsafeMutablePointer<Int> {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: max(n, 1))
+        p.initialize(repeating: 0, count: max(n, 1)); blocks.append(UnsafeMutableRawPointer(p)); return p
     }
     deinit { blocks.forEach { $0.deallocate() } }
 }
@@ -29,9 +33,10 @@ final class ScGenWorkspace {
     let capacity: Int
     private let arena = ScGenArena()
     let encoder: [ScGenLayerBuffers], decoder: [ScGenLayerBuffers]
-    let x: UnsafeMutablePointer<Float>                                   // (B, G) log-normalized input
+    let rows: UnsafeMutablePointer<Int>                                  // (B) minibatch rows of the input matrix
     let qm, logVariance, qv, eps, z, dz, dqm, dLogVariance: UnsafeMutablePointer<Float>  // (B, Z)
-    let output, dOutput: UnsafeMutablePointer<Float>                     // (B, G) decoder output
+    let output: UnsafeMutablePointer<Float>                              // (B, G) decoder output
+    let residual: UnsafeMutablePointer<Float>                            // (B, G) output − x, then d loss / d output
     let loss: UnsafeMutablePointer<Float>                                // (B) per-cell loss
     let bnScratch: UnsafeMutablePointer<Float>                           // (2H)
 
@@ -40,10 +45,10 @@ final class ScGenWorkspace {
         let arena = self.arena, c = a.config, G = c.geneCount, Z = c.latentDimensions, H = c.hiddenDimensions
         encoder = a.encoder.map { ScGenLayerBuffers(outputs: $0.outputs, capacity: B, arena: arena) }
         decoder = a.decoder.map { ScGenLayerBuffers(outputs: $0.outputs, capacity: B, arena: arena) }
-        x = arena.floats(B * G)
+        rows = arena.integers(B)
         qm = arena.floats(B * Z); logVariance = arena.floats(B * Z); qv = arena.floats(B * Z); eps = arena.floats(B * Z)
         z = arena.floats(B * Z); dz = arena.floats(B * Z); dqm = arena.floats(B * Z); dLogVariance = arena.floats(B * Z)
-        output = arena.floats(B * G); dOutput = arena.floats(B * G)
+        output = arena.floats(B * G); residual = arena.floats(B * G)
         loss = arena.floats(B)
         bnScratch = arena.floats(2 * H)
     }
