@@ -69,6 +69,8 @@ rec = dict(cells=int(adata.n_obs), genes=int(adata.n_vars), epochs=len(epoch_sec
            threads=torch.get_num_threads())
 if a.latent:
     np.save(a.latent, model.get_latent_representation())
+    # ELBO on every cell (same cells for both tools, unlike the validation split); loss sign, lower is better
+    rec["elbo_all_cells"] = float(-model.get_elbo())
 with open(a.output, "w") as f:
     json.dump(rec, f, indent=1)
 print(json.dumps({k: v for k, v in rec.items() if k != "epoch_seconds"}), file=sys.stderr)
