@@ -49,15 +49,26 @@ public enum Log1pTable {
 /// Sparse × dense products for the encoder's first layer.
 public enum SparseProduct {
     /// out(B, n) = X(B, k) · wt(k, n), X sparse; `beta` 0 overwrites, 1 accumulates.
+    /// Each output row is built 64 columns at a time in registers (one pass over the row's entries
+    /// per block), so the weight rows are only read; the sum order per element is the entry order.
     public static func forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
                                _ wt: UnsafePointer<Float>, n: Int, beta: Float = 0, threads: Int = 1) {
         Parallel.forEachChunk(x.rowCount, threads: threads, minimumPerChunk: 8) { chunk in
             for i in chunk {
-                let o = out + i * n
-                if beta == 0 { o.update(repeating: 0, count: n) }
-                for e in x.range(i) {
-                    let v = x.value(e), w = wt + Int(x.indices[e]) * n
-                    for j in 0..<n { o[j] += v * w[j] }
+                let o = out + i * n, r = x.range(i)
+                var j0 = 0
+                while j0 + 64 <= n {
+                    var acc = Accumulator64(beta == 0 ? nil : UnsafePointer(o + j0))
+                    for e in r { acc.add(x.value(e), wt + Int(x.indices[e]) * n + j0) }
+                    acc.store(o + j0)
+                    j0 += 64
+                }
+                if j0 < n {
+                    if beta == 0 { (o + j0).update(repeating: 0, count: n - j0) }
+                    for e in r {
+                        let v = x.value(e), w = wt + Int(x.indices[e]) * n
+                        for j in j0..<n { o[j] = o[j].addingProduct(v, w[j]) }
+                    }
                 }
             }
         }
@@ -76,6 +87,68 @@ public enum SparseProduct {
                     for e in x.range(i) {
                         let v = x.value(e), g = dwt + Int(x.indices[e]) * n
                         for j in lo..<hi { g[j] += v * d[j] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dwt(k, n) += Xᵀ · dout through a column-major copy of the minibatch: each touched row c of
+    /// dwt is summed in registers over the cells holding gene c (in cell order) and written once.
+    /// Threads split the k rows of dwt; every element's sum order is independent of the thread count.
+    /// Falls back to the row-wise kernel when the minibatch has more entries than `scratch` holds.
+    public static func weightGradient(_ dwt: UnsafeMutablePointer<Float>, _ x: SparseRows,
+                                      _ dout: UnsafePointer<Float>, n: Int, k: Int,
+                                      scratch: SparseColumnScratch, threads: Int = 1) {
+        guard scratch.load(x, columns: k) else { weightGradient(dwt, x, dout, n: n, threads: threads); return }
+        let starts = scratch.columnStarts, rows = scratch.rows, vals = scratch.values
+        Parallel.forEachChunk(k, threads: threads, minimumPerChunk: 256) { columns in
+            for c in columns {
+                let lo = Int(starts[c]), hi = Int(starts[c + 1])
+                if lo == hi { continue }
+                let g = dwt + c * n
+                var j0 = 0
+                while j0 + 64 <= n {
+                    var acc = Accumulator64(nil)
+                    for e in lo..<hi { acc.add(vals[e], dout + Int(rows[e]) * n + j0) }
+                    acc.addTo(g + j0)
+                    j0 += 64
+                }
+                for j in j0..<n {
+                    var sum: Float = 0
+                    for e in lo..<hi { sum += vals[e] * dout[Int(rows[e]) * n + j] }
+                    g[j] += sum
+                }
+            }
+        }
+    }
+
+    /// out(B, n) = X(B, k) · wt(k, n) through the column-major copy of X: each weight row is read
+    /// once, 64 columns at a time into registers, and added into the rows of the cells holding that
+    /// gene (the output block stays in cache). With sorted CSR indices the sum order per element is
+    /// that of the row-wise `forward`. Threads split the n output columns (fixed blocks of 64), so
+    /// results do not depend on the thread count. Falls back to `forward` when `scratch` is too small.
+    public static func forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows, _ wt: UnsafePointer<Float>,
+                               n: Int, k: Int, scratch: SparseColumnScratch, threads: Int = 1) {
+        guard scratch.load(x, columns: k) else { forward(out, x, wt, n: n, threads: threads); return }
+        let starts = scratch.columnStarts, rows = scratch.rows, vals = scratch.values
+        let B = x.rowCount, blocks = n / 64, pieces = blocks + (n % 64 > 0 ? 1 : 0)
+        Parallel.forEachChunk(pieces, threads: threads) { pieceRange in
+            for piece in pieceRange {
+                let j0 = piece * 64, j1 = min(n, j0 + 64)
+                for i in 0..<B { (out + i * n + j0).update(repeating: 0, count: j1 - j0) }
+                for c in 0..<k {
+                    let lo = Int(starts[c]), hi = Int(starts[c + 1])
+                    if lo == hi { continue }
+                    let w = wt + c * n + j0
+                    if j1 - j0 == 64 {
+                        let weights = Accumulator64(w)
+                        for e in lo..<hi { weights.fusedAddScaled(out + Int(rows[e]) * n + j0, vals[e]) }
+                    } else {
+                        for e in lo..<hi {
+                            let o = out + Int(rows[e]) * n + j0, v = vals[e]
+                            for j in 0..<(j1 - j0) { o[j] = o[j].addingProduct(v, w[j]) }
+                        }
                     }
                 }
             }
@@ -123,5 +196,130 @@ public enum SparseProduct {
             }
         }
         return g.map(Float.init)
+    }
+}
+
+/// Column-major copy of a minibatch for `SparseProduct.weightGradient`, allocated once.
+public final class SparseColumnScratch {
+    let columnCapacity: Int
+    let capacity: Int
+    let columnStarts: UnsafeMutablePointer<Int32>  // (columns + 1)
+    let rows: UnsafeMutablePointer<Int32>          // (capacity) cell of each entry
+    let values: UnsafeMutablePointer<Float>        // (capacity) entry value (as `SparseRows.value`)
+    // What is loaded: matrix arrays, transform and selected rows (columns −1: nothing).
+    private var loadedColumns = -1
+    private var loadedIndices: UnsafePointer<Int32>?, loadedValues: UnsafePointer<Float>?, loadedOffsets: UnsafePointer<Int>?
+    private var loadedLog1p = false
+    private var loadedRows: [Int] = []
+
+    /// Fills the column-major copy from `x`; false (nothing loaded) when it does not fit. A copy of
+    /// the same rows of the same arrays since the last `invalidate()` (say, forward then backward
+    /// of one step) is kept as is.
+    func load(_ x: SparseRows, columns k: Int) -> Bool {
+        let B = x.rowCount
+        if loadedColumns == k && loadedIndices == x.indices && loadedValues == x.values && loadedOffsets == x.offsets
+            && loadedLog1p == x.log1pOfValues && loadedRows.count == B
+            && loadedRows.withUnsafeBufferPointer({ r in (0..<B).allSatisfy { r[$0] == x.rows[$0] } }) {
+            return true
+        }
+        loadedColumns = -1
+        var nnz = 0
+        for i in 0..<B { nnz += x.range(i).count }
+        guard nnz <= capacity, k <= columnCapacity else { return false }
+        // Counting sort of the entries by column, stable in cell order.
+        let starts = columnStarts, table = Log1pTable.table, tableSize = Float(Log1pTable.size)
+        starts.update(repeating: 0, count: k + 1)
+        for i in 0..<B { for e in x.range(i) { starts[Int(x.indices[e]) + 1] += 1 } }
+        for c in 0..<k { starts[c + 1] += starts[c] }
+        for i in 0..<B {
+            for e in x.range(i) {
+                let c = Int(x.indices[e]), at = Int(starts[c])
+                var v = x.values[e]
+                if x.log1pOfValues {
+                    let t = Int(v)
+                    v = v >= 0 && v < tableSize && Float(t) == v ? table[t] : log1pf(v)
+                }
+                rows[at] = Int32(i); values[at] = v; starts[c] += 1
+            }
+        }
+        for c in stride(from: k, to: 0, by: -1) { starts[c] = starts[c - 1] }
+        starts[0] = 0
+        loadedColumns = k; loadedIndices = x.indices; loadedValues = x.values; loadedOffsets = x.offsets
+        loadedLog1p = x.log1pOfValues
+        loadedRows.removeAll(keepingCapacity: true)
+        loadedRows.append(contentsOf: UnsafeBufferPointer(start: x.rows, count: B))
+        return true
+    }
+
+    /// Forgets the loaded copy. Call when the matrix behind the views may have changed; the
+    /// network calls it at the start of every forward pass.
+    public func invalidate() { loadedColumns = -1 }
+
+    /// columns: k of the products; capacity: most entries of one minibatch.
+    public init(columns: Int, capacity: Int) {
+        columnCapacity = columns; self.capacity = capacity
+        columnStarts = .allocate(capacity: columns + 1); columnStarts.initialize(repeating: 0, count: columns + 1)
+        rows = .allocate(capacity: max(capacity, 1)); rows.initialize(repeating: 0, count: max(capacity, 1))
+        values = .allocate(capacity: max(capacity, 1)); values.initialize(repeating: 0, count: max(capacity, 1))
+    }
+    deinit { columnStarts.deallocate(); rows.deallocate(); values.deallocate() }
+}
+
+/// 64 floats held in eight SIMD8 registers: acc += v · w[0..<64] with fused multiply-adds.
+struct Accumulator64 {
+    var a0, a1, a2, a3, a4, a5, a6, a7: SIMD8<Float>
+
+    @inline(__always)
+    init(_ start: UnsafePointer<Float>?) {
+        if let p = start {
+            a0 = Self.load(p, 0); a1 = Self.load(p, 1); a2 = Self.load(p, 2); a3 = Self.load(p, 3)
+            a4 = Self.load(p, 4); a5 = Self.load(p, 5); a6 = Self.load(p, 6); a7 = Self.load(p, 7)
+        } else {
+            let z = SIMD8<Float>(repeating: 0)
+            a0 = z; a1 = z; a2 = z; a3 = z; a4 = z; a5 = z; a6 = z; a7 = z
+        }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, _ k: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + 8 * k).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    mutating func add(_ v: Float, _ w: UnsafePointer<Float>) {
+        let s = SIMD8<Float>(repeating: v)
+        a0.addProduct(s, Self.load(w, 0)); a1.addProduct(s, Self.load(w, 1))
+        a2.addProduct(s, Self.load(w, 2)); a3.addProduct(s, Self.load(w, 3))
+        a4.addProduct(s, Self.load(w, 4)); a5.addProduct(s, Self.load(w, 5))
+        a6.addProduct(s, Self.load(w, 6)); a7.addProduct(s, Self.load(w, 7))
+    }
+
+    @inline(__always)
+    func store(_ p: UnsafeMutablePointer<Float>) {
+        let r = UnsafeMutableRawPointer(p)
+        r.storeBytes(of: a0, toByteOffset: 0, as: SIMD8<Float>.self); r.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        r.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self); r.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+        r.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self); r.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
+        r.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self); r.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
+    }
+
+    /// p[0..<64] = fma(v, self, p[0..<64]), element by element.
+    @inline(__always)
+    func fusedAddScaled(_ p: UnsafeMutablePointer<Float>, _ v: Float) {
+        let s = SIMD8<Float>(repeating: v), q = UnsafePointer(p)
+        var o = Accumulator64(q)
+        o.a0.addProduct(s, a0); o.a1.addProduct(s, a1); o.a2.addProduct(s, a2); o.a3.addProduct(s, a3)
+        o.a4.addProduct(s, a4); o.a5.addProduct(s, a5); o.a6.addProduct(s, a6); o.a7.addProduct(s, a7)
+        o.store(p)
+    }
+
+    /// p[0..<64] += the accumulated values.
+    @inline(__always)
+    func addTo(_ p: UnsafeMutablePointer<Float>) {
+        var sum = self
+        let q = UnsafePointer(p)
+        sum.a0 += Self.load(q, 0); sum.a1 += Self.load(q, 1); sum.a2 += Self.load(q, 2); sum.a3 += Self.load(q, 3)
+        sum.a4 += Self.load(q, 4); sum.a5 += Self.load(q, 5); sum.a6 += Self.load(q, 6); sum.a7 += Self.load(q, 7)
+        sum.store(p)
     }
 }

@@ -52,14 +52,14 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
 func sparse_linear_forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
                            _ weightT: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
                            _ codes: UnsafePointer<Int32>?, I: Int, K: Int, O: Int, threads: Int,
-                           denseScratch: UnsafeMutablePointer<Float>) {
+                           denseScratch: UnsafeMutablePointer<Float>, columnScratch: SparseColumnScratch) {
     if SparseProduct.prefersDense(x, k: I) {
         // denseScratch (B, I) = X; out(B, O) = X · WT[:I]
         SparseProduct.densify(denseScratch, x, k: I)
         BLAS.gemm(out, ldc: O, denseScratch, lda: I, transposeA: false, weightT, ldb: O, transposeB: false,
                   m: x.rowCount, n: O, k: I)
     } else {
-        SparseProduct.forward(out, x, weightT, n: O, threads: threads)
+        SparseProduct.forward(out, x, weightT, n: O, k: I, scratch: columnScratch, threads: threads)
     }
     for b in 0..<x.rowCount {
         let o = out + b * O
@@ -76,14 +76,14 @@ func sparse_linear_forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
 func sparse_linear_backward(_ dweightT: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
                             _ dout: UnsafePointer<Float>, _ x: SparseRows,
                             _ codes: UnsafePointer<Int32>?, I: Int, K: Int, O: Int, threads: Int,
-                            denseScratch: UnsafeMutablePointer<Float>) {
+                            denseScratch: UnsafeMutablePointer<Float>, columnScratch: SparseColumnScratch) {
     if SparseProduct.prefersDense(x, k: I) {
         // dWT[:I](I, O) += Xᵀ(I, B) · dout(B, O)
         SparseProduct.densify(denseScratch, x, k: I)
         BLAS.gemm(dweightT, ldc: O, denseScratch, lda: I, transposeA: true, dout, ldb: O, transposeB: false,
                   m: I, n: O, k: x.rowCount, beta: 1)
     } else {
-        SparseProduct.weightGradient(dweightT, x, dout, n: O, threads: threads)
+        SparseProduct.weightGradient(dweightT, x, dout, n: O, k: I, scratch: columnScratch, threads: threads)
     }
     for b in 0..<x.rowCount {
         let d = dout + b * O

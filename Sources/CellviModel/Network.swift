@@ -38,7 +38,8 @@ struct Network {
             let cov: UnsafePointer<Int32>? = s.covariates > 0 ? UnsafePointer(codes) : nil
             if s.sparseInput {
                 sparse_linear_forward(b.pre, sparse!, P + s.weight, P + s.bias, cov,
-                                      I: s.inputs, K: s.covariates, O: O, threads: threads, denseScratch: denseScratch)
+                                      I: s.inputs, K: s.covariates, O: O, threads: threads, denseScratch: denseScratch,
+                                      columnScratch: columnScratch)
             } else {
                 let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
                 linear_forward(b.pre, inp, P + s.weight, P + s.bias, cov, B: B, I: s.inputs, K: s.covariates, O: O)
@@ -79,7 +80,8 @@ struct Network {
                                bnScratch, B: B, C: O)
             if s.sparseInput {
                 sparse_linear_backward(D + s.weight, D + s.bias, b.dPre, sparse!, cov,
-                                       I: s.inputs, K: s.covariates, O: O, threads: threads, denseScratch: denseScratch)
+                                       I: s.inputs, K: s.covariates, O: O, threads: threads, denseScratch: denseScratch,
+                                       columnScratch: columnScratch)
             } else {
                 let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
                 let dIn = l == 0 ? dInput : bufs[l - 1].dOut
@@ -94,14 +96,17 @@ struct Network {
     let bnScratch: UnsafeMutablePointer<Float>
     /// (B, G) densified encoder input for dense-enough minibatches, owned by the workspace.
     let denseScratch: UnsafeMutablePointer<Float>
+    /// Column-major minibatch copy for the sparse weight gradient, owned by the workspace.
+    let columnScratch: SparseColumnScratch
 
     init(arch: Architecture, params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>,
          state: UnsafeMutablePointer<Float>, libraryLogMeans: UnsafePointer<Float>,
          libraryLogVariances: UnsafePointer<Float>, threads: Int, scratch: UnsafeMutablePointer<Float>,
-         denseScratch: UnsafeMutablePointer<Float>) {
+         denseScratch: UnsafeMutablePointer<Float>, columnScratch: SparseColumnScratch) {
         self.arch = arch; self.params = params; self.grads = grads; self.state = state
         self.libraryLogMeans = libraryLogMeans; self.libraryLogVariances = libraryLogVariances
         self.threads = threads; self.bnScratch = scratch; self.denseScratch = denseScratch
+        self.columnScratch = columnScratch
     }
 
     // MARK: Inference (encoders)
@@ -110,6 +115,7 @@ struct Network {
     /// Expects ws.encoderCodes and the sparse log1p input.
     func encode(_ ws: Workspace, input: SparseRows, B: Int, training: Bool, rng: inout RandomSource) {
         let P = params, Z = config.latentDimensions, H = config.hiddenDimensions
+        columnScratch.invalidate()
         let h = stackForward(arch.zEncoder, ws.zEncoder, sparse: input, dense: nil, codes: ws.encoderCodes,
                              B: B, training: training, rng: &rng)
         linear_forward(ws.qm, h, P + arch.zMean.weight, P + arch.zMean.bias, nil, B: B, I: H, K: 0, O: Z)

@@ -35,7 +35,8 @@ public final class SCVIModel {
     func network(_ ws: Workspace) -> Network {
         Network(arch: arch, params: parameters.pointer, grads: gradients.pointer, state: state.pointer,
                 libraryLogMeans: libraryLogMeans.pointer, libraryLogVariances: libraryLogVariances.pointer,
-                threads: threads, scratch: ws.bnScratch, denseScratch: ws.denseInput)
+                threads: threads, scratch: ws.bnScratch, denseScratch: ws.denseInput,
+                columnScratch: ws.sparseColumns)
     }
 
     // MARK: Named tensors (PyTorch layout, scvi-tools state_dict names)

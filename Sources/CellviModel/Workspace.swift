@@ -42,6 +42,9 @@ final class Workspace {
     let dThetaConstantTable: UnsafeMutablePointer<Float>  // (K', G) log(θ + ε) + θ/(θ + ε)
     let likelihoodScratch: UnsafeMutablePointer<Float>    // (B, G) per-gene log p terms
     let denseInput: UnsafeMutablePointer<Float>           // (B, G) densified encoder input
+    /// Column-major copy of a sparse minibatch for the first layer's weight gradient; sparse
+    /// minibatches (< 1/8 filled, see `SparseProduct.prefersDense`) hold fewer than B·G/8 entries.
+    let sparseColumns: SparseColumnScratch
     let gradLogits: UnsafeMutablePointer<Float>    // (B, G)
     let gradPxR: UnsafeMutablePointer<Float>?      // (B, G) gradient w.r.t. log θ
     let gradPi: UnsafeMutablePointer<Float>?       // (B, G)
@@ -71,6 +74,7 @@ final class Workspace {
         dThetaConstantTable = arena.floats(c.dispersionRows * G)
         likelihoodScratch = arena.floats(B * G)
         denseInput = arena.floats(B * G)
+        sparseColumns = SparseColumnScratch(columns: G, capacity: B * G / 8 + 1)
         gradLogits = arena.floats(B * G)
         gradPxR = c.likelihood != .poisson ? arena.floats(B * G) : nil
         gradPi = a.dropoutHead != nil ? arena.floats(B * G) : nil

@@ -46,6 +46,45 @@ final class KernelTests: XCTestCase {
         } }
     }
 
+    /// Column-major sparse kernels (64-wide register blocks plus a tail, log1p view) against the
+    /// references; bit-identical for 1 and 2 threads and to the row-wise forward; tiny scratch falls back.
+    func testColumnMajorSparseProductsMatchReference() {
+        var rng = RandomSource(seed: 5)
+        let rowsN = 40, k = 70, n = 136, B = 12
+        var dense = Matrix(zeros: rowsN, k)
+        for i in 0..<(rowsN * k) where rng.uniform() < 0.1 { dense.values[i] = Float(rng.integer(below: 7) + 1) }
+        let csr = CSRMatrix(dense: dense)
+        let wt = (0..<(k * n)).map { _ in rng.normal() }
+        let dout = (0..<(B * n)).map { _ in rng.normal() }
+        let rows = (0..<B).map { _ in rng.integer(below: rowsN) }
+        csr.rowOffsets.withUnsafeBufferPointer { o in csr.columnIndices.withUnsafeBufferPointer { ix in
+            csr.values.withUnsafeBufferPointer { v in rows.withUnsafeBufferPointer { r in
+                let x = SparseRows(offsets: o.baseAddress!, indices: ix.baseAddress!, values: v.baseAddress!,
+                                   rows: r.baseAddress!, rowCount: B, log1pOfValues: true)
+                let ref = SparseProduct.forwardReference(x, wt, k: k, n: n)
+                let gref = SparseProduct.weightGradientReference(x, dout, k: k, n: n)
+                var rowWise = [Float](repeating: 0, count: B * n)
+                SparseProduct.forward(&rowWise, x, wt, n: n, threads: 1)
+                var first: ([Float], [Float])?
+                for (threads, capacity) in [(1, 10_000), (2, 10_000), (2, 3)] {
+                    let scratch = SparseColumnScratch(columns: k, capacity: capacity)
+                    var out = [Float](repeating: 7, count: B * n)
+                    SparseProduct.forward(&out, x, wt, n: n, k: k, scratch: scratch, threads: threads)
+                    for (a, b) in zip(out, ref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+                    var g = [Float](repeating: 0, count: k * n)
+                    SparseProduct.weightGradient(&g, x, dout, n: n, k: k, scratch: scratch, threads: threads)
+                    for (a, b) in zip(g, gref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+                    if capacity > 3 {
+                        XCTAssertTrue(out == rowWise, "column-major forward keeps the row-wise sum order")
+                        if let f = first {
+                            XCTAssertTrue(f.0 == out && f.1 == g, "threads \(threads) change the results")
+                        } else { first = (out, g) }
+                    }
+                }
+            } }
+        } }
+    }
+
     func testSpecialFunctionsMatchReferences() {
         for x in [1e-4, 0.03, 0.5, 1, 1.5, 3.7, 7.9, 8, 12.5, 100, 1e4, 3e6] {
             XCTAssertEqual(Special.logGamma(x), Special.logGammaReference(x), accuracy: 1e-10 * max(1, abs(Special.logGammaReference(x))))
