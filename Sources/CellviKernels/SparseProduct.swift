@@ -164,11 +164,13 @@ public enum SparseProduct {
     }
 
     /// out(B, k) = X as a dense matrix (values transformed as `x.value`).
-    public static func densify(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows, k: Int) {
-        out.update(repeating: 0, count: x.rowCount * k)
-        for i in 0..<x.rowCount {
-            let o = out + i * k
-            for e in x.range(i) { o[Int(x.indices[e])] += x.value(e) }
+    public static func densify(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows, k: Int, threads: Int = 1) {
+        Parallel.forEachChunk(x.rowCount, threads: threads, minimumPerChunk: 8) { chunk in
+            for i in chunk {
+                let o = out + i * k
+                o.update(repeating: 0, count: k)
+                for e in x.range(i) { o[Int(x.indices[e])] += x.value(e) }
+            }
         }
     }
 

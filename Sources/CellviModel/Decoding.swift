@@ -17,7 +17,7 @@ extension SCVIModel {
         if let bad = batchCodes.first(where: { $0 < 0 || Int($0) >= configuration.batchCount }) {
             throw CellviModelError.dataMismatch("batch code \(bad) is outside 0..<\(configuration.batchCount); map batches to the model's categories.")
         }
-        BLAS.setThreadCount(threads)
+        BLAS.setThreadCount(1)   // the layers split products across `threads` cores
         var out = Matrix(zeros: n, G)   // (N, G)
         guard n > 0 else { return out }
         let ws = Workspace(arch, capacity: min(Self.inferenceChunk, n))

@@ -19,7 +19,7 @@ extension SCVIModel {
     func forEachChunk(counts: CSRMatrix, batchCodes: [Int32],
                       _ body: (Workspace, Network, BoundData, Range<Int>) -> Void) throws {
         try validate(counts: counts, batchCodes: batchCodes)
-        BLAS.setThreadCount(threads)
+        BLAS.setThreadCount(1)   // the layers split products across `threads` cores
         let ws = Workspace(arch, capacity: min(Self.inferenceChunk, max(counts.rowCount, 1)))
         let net = network(ws)
         BoundData.with(counts) { data in
@@ -151,7 +151,7 @@ extension SCVIModel {
     /// is drawn from that batch's log-normal prior (mean/variance of log total counts in training).
     public func samplePrior(cellCount: Int, batch: Int = 0, seed: UInt64 = 0) throws -> CSRMatrix {
         try checkBatch(batch)
-        BLAS.setThreadCount(threads)
+        BLAS.setThreadCount(1)   // the layers split products across `threads` cores
         var rng = RandomSource(seed: seed)
         let Z = configuration.latentDimensions
         let ws = Workspace(arch, capacity: min(Self.inferenceChunk, max(cellCount, 1)))

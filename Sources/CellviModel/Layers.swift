@@ -5,19 +5,49 @@ import CellviKernels
 // Weights are stored [out, in] like PyTorch unless the name says transposed.
 
 /// out(B, O) = inp(B, I) · W[:, :I]ᵀ + bias + W[:, I + code_b] (one-hot covariate, if K > 0).
-/// weight: (O, I + K); bias: (O); codes: (B) or nil when K == 0.
+/// weight: (O, I + K); bias: (O); codes: (B) or nil when K == 0. With `threads` > 1 the product is
+/// cut into fixed blocks (`BLAS.gemmSplit`, OpenBLAS at one thread) and the bias pass into fixed
+/// column blocks, so results are the same on every run with the same thread count.
 @inline(__always)
 func linear_forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
                     _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-                    _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int) {
-    BLAS.gemm(out, ldc: O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
-              m: B, n: O, k: I)
-    for b in 0..<B {
-        let o = out + b * O
-        for j in 0..<O { o[j] += bias[j] }
-        if K > 0, let codes {
-            let c = I + Int(codes[b])
-            for j in 0..<O { o[j] += weight[j * (I + K) + c] }
+                    _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1) {
+    BLAS.gemmSplit(out, ldc: O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
+                   m: B, n: O, k: I, threads: threads)
+    bias_forward(out, bias, K > 0 && codes != nil ? weight + I : nil, ldw: I + K, K > 0 ? codes : nil,
+                 B: B, O: O, threads: threads)
+}
+
+/// out(B, O) += bias + covariate column code_b of the weights (`covariateWeights[j · ldw + code]`).
+@inline(__always)
+func bias_forward(_ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+                  _ covariateWeights: UnsafePointer<Float>?, ldw: Int, _ codes: UnsafePointer<Int32>?,
+                  B: Int, O: Int, threads: Int) {
+    Parallel.forEachChunk(O, threads: B * O >= 1 << 16 ? threads : 1, minimumPerChunk: 512) { cols in
+        for b in 0..<B {
+            let o = out + b * O
+            for j in cols { o[j] += bias[j] }
+            if let w = covariateWeights, let codes {
+                let c = Int(codes[b])
+                for j in cols { o[j] += w[j * ldw + c] }
+            }
+        }
+    }
+}
+
+/// dbias(O) += Σ_b dout[b] and covariate gradients `dcov[j · ldw + code_b] += dout[b, j]`, summed
+/// over cells in order for every column (column blocks across threads: the same for any count).
+@inline(__always)
+func bias_backward(_ dbias: UnsafeMutablePointer<Float>, _ dcov: UnsafeMutablePointer<Float>?, ldw: Int,
+                   _ dout: UnsafePointer<Float>, _ codes: UnsafePointer<Int32>?, B: Int, O: Int, threads: Int) {
+    Parallel.forEachChunk(O, threads: B * O >= 1 << 16 ? threads : 1, minimumPerChunk: 512) { cols in
+        for b in 0..<B {
+            let d = dout + b * O
+            for j in cols { dbias[j] += d[j] }
+            if let w = dcov, let codes {
+                let c = Int(codes[b])
+                for j in cols { w[j * ldw + c] += d[j] }
+            }
         }
     }
 }
@@ -27,27 +57,22 @@ func linear_forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Flo
 func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>,
                      _ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                      _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                     _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int) {
+                     _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1) {
     // dW[:, :I] += doutᵀ(O, B) · inp(B, I)
-    BLAS.gemm(dweight, ldc: I + K, dout, lda: O, transposeA: true, inp, ldb: I, transposeB: false,
-              m: O, n: I, k: B, beta: 1)
-    for b in 0..<B {
-        let d = dout + b * O
-        for j in 0..<O { dbias[j] += d[j] }
-        if K > 0, let codes {
-            let c = I + Int(codes[b])
-            for j in 0..<O { dweight[j * (I + K) + c] += d[j] }
-        }
-    }
+    BLAS.gemmSplit(dweight, ldc: I + K, dout, lda: O, transposeA: true, inp, ldb: I, transposeB: false,
+                   m: O, n: I, k: B, beta: 1, threads: threads)
+    bias_backward(dbias, K > 0 && codes != nil ? dweight + I : nil, ldw: I + K, dout, K > 0 ? codes : nil,
+                  B: B, O: O, threads: threads)
     if let dinp {
         // dinp(B, I) += dout(B, O) · W[:, :I](O, I)
-        BLAS.gemm(dinp, ldc: I, dout, lda: O, transposeA: false, weight, ldb: I + K, transposeB: false,
-                  m: B, n: I, k: O, beta: 1)
+        BLAS.gemmSplit(dinp, ldc: I, dout, lda: O, transposeA: false, weight, ldb: I + K, transposeB: false,
+                       m: B, n: I, k: O, beta: 1, threads: threads)
     }
 }
 
 /// First encoder layer on sparse input: out(B, O) = X(B, I) · WT[:I] + WT[I + code] + bias.
 /// weightT is stored transposed, (I + K, O), so each non-zero adds one contiguous row.
+/// Dense-enough minibatches are densified into `denseScratch` (B, I) and go through BLAS.
 @inline(__always)
 func sparse_linear_forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
                            _ weightT: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
@@ -55,9 +80,9 @@ func sparse_linear_forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
                            denseScratch: UnsafeMutablePointer<Float>, columnScratch: SparseColumnScratch) {
     if SparseProduct.prefersDense(x, k: I) {
         // denseScratch (B, I) = X; out(B, O) = X · WT[:I]
-        SparseProduct.densify(denseScratch, x, k: I)
-        BLAS.gemm(out, ldc: O, denseScratch, lda: I, transposeA: false, weightT, ldb: O, transposeB: false,
-                  m: x.rowCount, n: O, k: I)
+        SparseProduct.densify(denseScratch, x, k: I, threads: threads)
+        BLAS.gemmSplit(out, ldc: O, denseScratch, lda: I, transposeA: false, weightT, ldb: O, transposeB: false,
+                       m: x.rowCount, n: O, k: I, threads: threads)
     } else {
         SparseProduct.forward(out, x, weightT, n: O, k: I, scratch: columnScratch, threads: threads)
     }
@@ -71,7 +96,8 @@ func sparse_linear_forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
     }
 }
 
-/// Backward of `sparse_linear_forward` (weights and bias only).
+/// Backward of `sparse_linear_forward` (weights and bias only). Expects the forward pass of the
+/// same minibatch to have run just before (a dense-enough minibatch is still in `denseScratch`).
 @inline(__always)
 func sparse_linear_backward(_ dweightT: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
                             _ dout: UnsafePointer<Float>, _ x: SparseRows,
@@ -79,9 +105,8 @@ func sparse_linear_backward(_ dweightT: UnsafeMutablePointer<Float>, _ dbias: Un
                             denseScratch: UnsafeMutablePointer<Float>, columnScratch: SparseColumnScratch) {
     if SparseProduct.prefersDense(x, k: I) {
         // dWT[:I](I, O) += Xᵀ(I, B) · dout(B, O)
-        SparseProduct.densify(denseScratch, x, k: I)
-        BLAS.gemm(dweightT, ldc: O, denseScratch, lda: I, transposeA: true, dout, ldb: O, transposeB: false,
-                  m: I, n: O, k: x.rowCount, beta: 1)
+        BLAS.gemmSplit(dweightT, ldc: O, denseScratch, lda: I, transposeA: true, dout, ldb: O, transposeB: false,
+                       m: I, n: O, k: x.rowCount, beta: 1, threads: threads)
     } else {
         SparseProduct.weightGradient(dweightT, x, dout, n: O, k: I, scratch: columnScratch, threads: threads)
     }

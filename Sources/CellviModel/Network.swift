@@ -42,7 +42,7 @@ struct Network {
                                       columnScratch: columnScratch)
             } else {
                 let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
-                linear_forward(b.pre, inp, P + s.weight, P + s.bias, cov, B: B, I: s.inputs, K: s.covariates, O: O)
+                linear_forward(b.pre, inp, P + s.weight, P + s.bias, cov, B: B, I: s.inputs, K: s.covariates, O: O, threads: threads)
             }
             if training {
                 batchnorm_forward_train(b.y, b.xhat, b.mean, b.invstd, b.pre, P + s.gamma, P + s.beta,
@@ -87,7 +87,7 @@ struct Network {
                 let dIn = l == 0 ? dInput : bufs[l - 1].dOut
                 if l > 0 { Elementwise.zero(bufs[l - 1].dOut, count: B * s.inputs) }
                 linear_backward(dIn, D + s.weight, D + s.bias, b.dPre, inp, P + s.weight, cov,
-                                B: B, I: s.inputs, K: s.covariates, O: O)
+                                B: B, I: s.inputs, K: s.covariates, O: O, threads: threads)
             }
         }
     }
@@ -118,14 +118,14 @@ struct Network {
         columnScratch.invalidate()
         let h = stackForward(arch.zEncoder, ws.zEncoder, sparse: input, dense: nil, codes: ws.encoderCodes,
                              B: B, training: training, rng: &rng)
-        linear_forward(ws.qm, h, P + arch.zMean.weight, P + arch.zMean.bias, nil, B: B, I: H, K: 0, O: Z)
-        linear_forward(ws.qvExp, h, P + arch.zVar.weight, P + arch.zVar.bias, nil, B: B, I: H, K: 0, O: Z)
+        linear_forward(ws.qm, h, P + arch.zMean.weight, P + arch.zMean.bias, nil, B: B, I: H, K: 0, O: Z, threads: threads)
+        linear_forward(ws.qvExp, h, P + arch.zVar.weight, P + arch.zVar.bias, nil, B: B, I: H, K: 0, O: Z, threads: threads)
         for i in 0..<(B * Z) { let e = expf(ws.qvExp[i]); ws.qvExp[i] = e; ws.qv[i] = e + Architecture.varianceEps }
         if let lMean = arch.lMean, let lVar = arch.lVar {
             let hl = stackForward(arch.lEncoder, ws.lEncoder, sparse: input, dense: nil, codes: ws.encoderCodes,
                                   B: B, training: training, rng: &rng)
-            linear_forward(ws.lm, hl, P + lMean.weight, P + lMean.bias, nil, B: B, I: H, K: 0, O: 1)
-            linear_forward(ws.lvExp, hl, P + lVar.weight, P + lVar.bias, nil, B: B, I: H, K: 0, O: 1)
+            linear_forward(ws.lm, hl, P + lMean.weight, P + lMean.bias, nil, B: B, I: H, K: 0, O: 1, threads: threads)
+            linear_forward(ws.lvExp, hl, P + lVar.weight, P + lVar.bias, nil, B: B, I: H, K: 0, O: 1, threads: threads)
             for i in 0..<B { let e = expf(ws.lvExp[i]); ws.lvExp[i] = e; ws.lv[i] = e + Architecture.varianceEps }
         }
     }
@@ -178,13 +178,13 @@ struct Network {
         let P = params, G = config.geneCount, H = config.hiddenDimensions
         let h = stackForward(arch.decoder, ws.decoder, sparse: nil, dense: ws.z, codes: ws.decoderCodes,
                              B: B, training: training, rng: &rng)
-        linear_forward(ws.logits, h, P + arch.scaleHead.weight, P + arch.scaleHead.bias, nil, B: B, I: H, K: 0, O: G)
+        linear_forward(ws.logits, h, P + arch.scaleHead.weight, P + arch.scaleHead.bias, nil, B: B, I: H, K: 0, O: G, threads: threads)
         if let head = arch.dispersionHead, let theta = ws.theta {
-            linear_forward(theta, h, P + head.weight, P + head.bias, nil, B: B, I: H, K: 0, O: G)
+            linear_forward(theta, h, P + head.weight, P + head.bias, nil, B: B, I: H, K: 0, O: G, threads: threads)
             for i in 0..<(B * G) { theta[i] = expf(theta[i]) }
         }
         if let head = arch.dropoutHead, let pi = ws.piLogits {
-            linear_forward(pi, h, P + head.weight, P + head.bias, nil, B: B, I: H, K: 0, O: G)
+            linear_forward(pi, h, P + head.weight, P + head.bias, nil, B: B, I: H, K: 0, O: G, threads: threads)
         }
         if let pxR = arch.pxR {
             let rowsK = config.dispersionRows
@@ -272,22 +272,25 @@ struct Network {
         let top = ws.decoder[ws.decoder.count - 1]
         Elementwise.zero(top.dOut, count: B * H)
         linear_backward(top.dOut, D + arch.scaleHead.weight, D + arch.scaleHead.bias, ws.gradLogits, top.out,
-                        P + arch.scaleHead.weight, nil, B: B, I: H, K: 0, O: G)
+                        P + arch.scaleHead.weight, nil, B: B, I: H, K: 0, O: G, threads: threads)
         if let head = arch.dispersionHead, let gr = ws.gradPxR {
             linear_backward(top.dOut, D + head.weight, D + head.bias, gr, top.out, P + head.weight, nil,
-                            B: B, I: H, K: 0, O: G)
+                            B: B, I: H, K: 0, O: G, threads: threads)
         }
         if let pxR = arch.pxR, let gr = ws.gradPxR {
+            // Gene blocks across threads; each gene sums its cells in order.
             let rowsK = config.dispersionRows, d = D + pxR
-            for i in 0..<B {
-                let k = config.dispersion == .geneBatch ? Int(ws.decoderCodes[i]) : 0
-                let row = gr + i * G
-                for g in 0..<G { d[g * rowsK + k] += row[g] }
+            Parallel.forEachChunk(G, threads: threads, minimumPerChunk: 512) { genes in
+                for i in 0..<B {
+                    let k = config.dispersion == .geneBatch ? Int(ws.decoderCodes[i]) : 0
+                    let row = gr + i * G
+                    for g in genes { d[g * rowsK + k] += row[g] }
+                }
             }
         }
         if let head = arch.dropoutHead, let gp = ws.gradPi {
             linear_backward(top.dOut, D + head.weight, D + head.bias, gp, top.out, P + head.weight, nil,
-                            B: B, I: H, K: 0, O: G)
+                            B: B, I: H, K: 0, O: G, threads: threads)
         }
         Elementwise.zero(ws.dz, count: B * Z)
         stackBackward(arch.decoder, ws.decoder, sparse: nil, dense: ws.z, dInput: ws.dz, codes: ws.decoderCodes, B: B)
@@ -303,9 +306,9 @@ struct Network {
         let zTop = ws.zEncoder[ws.zEncoder.count - 1]
         Elementwise.zero(zTop.dOut, count: B * H)
         linear_backward(zTop.dOut, D + arch.zMean.weight, D + arch.zMean.bias, ws.dqm, zTop.out,
-                        P + arch.zMean.weight, nil, B: B, I: H, K: 0, O: Z)
+                        P + arch.zMean.weight, nil, B: B, I: H, K: 0, O: Z, threads: threads)
         linear_backward(zTop.dOut, D + arch.zVar.weight, D + arch.zVar.bias, ws.dqv, zTop.out,
-                        P + arch.zVar.weight, nil, B: B, I: H, K: 0, O: Z)
+                        P + arch.zVar.weight, nil, B: B, I: H, K: 0, O: Z, threads: threads)
         stackBackward(arch.zEncoder, ws.zEncoder, sparse: input, dense: nil, dInput: nil, codes: ws.encoderCodes, B: B)
 
         // Latent library: library = lm + √lv·ε_l, KL to the batch's log-normal prior (unweighted).
@@ -321,9 +324,9 @@ struct Network {
             let lTop = ws.lEncoder[ws.lEncoder.count - 1]
             Elementwise.zero(lTop.dOut, count: B * H)
             linear_backward(lTop.dOut, D + lMean.weight, D + lMean.bias, ws.dlm, lTop.out, P + lMean.weight, nil,
-                            B: B, I: H, K: 0, O: 1)
+                            B: B, I: H, K: 0, O: 1, threads: threads)
             linear_backward(lTop.dOut, D + lVar.weight, D + lVar.bias, ws.dlv, lTop.out, P + lVar.weight, nil,
-                            B: B, I: H, K: 0, O: 1)
+                            B: B, I: H, K: 0, O: 1, threads: threads)
             stackBackward(arch.lEncoder, ws.lEncoder, sparse: input, dense: nil, dInput: nil,
                           codes: ws.encoderCodes, B: B)
         }

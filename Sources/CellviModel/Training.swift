@@ -30,14 +30,16 @@ struct AdamState {
     var step = 0
     init(count: Int) { m = FloatBuffer(count: count); v = FloatBuffer(count: count) }
 
-    mutating func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count n: Int,
+    /// One step; clears g for the next step's accumulation.
+    mutating func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count n: Int,
                          learningRate lr: Float, epsilon: Float, weightDecay wd: Float, threads: Int,
                          beta1: Float = 0.9, beta2: Float = 0.999) {
         step += 1
         let bc1 = 1 - powf(beta1, Float(step)), bc2Sqrt = (1 - powf(beta2, Float(step))).squareRoot()
         let stepSize = lr / bc1
-        AdamKernel.step(p, self.m.pointer, self.v.pointer, g, count: n, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
-                        epsilon: epsilon, weightDecay: wd, beta1: beta1, beta2: beta2, threads: threads)
+        AdamKernel.stepClearingGradient(p, self.m.pointer, self.v.pointer, g, count: n, stepSize: stepSize,
+                                        bc2Sqrt: bc2Sqrt, epsilon: epsilon, weightDecay: wd, beta1: beta1, beta2: beta2,
+                                        threads: threads)
     }
 }
 
@@ -66,7 +68,8 @@ extension SCVIModel {
         guard t.batchSize >= 3 else { throw CellviModelError.invalidConfiguration("batchSize is \(t.batchSize); use at least 3 (BatchNorm needs several cells).") }
         guard t.trainFraction > 0 && t.trainFraction <= 1 else { throw CellviModelError.invalidConfiguration("trainFraction is \(t.trainFraction); use a value in (0, 1].") }
         threads = max(1, t.threads)
-        BLAS.setThreadCount(threads)
+        // Products are split across cores by the layers (`BLAS.gemmSplit`), not by OpenBLAS.
+        BLAS.setThreadCount(1)
         setLibraryPrior(counts: counts, batchCodes: batchCodes)
 
         let n = counts.rowCount
@@ -86,6 +89,7 @@ extension SCVIModel {
         hist.trainingCells = trainCells; hist.validationCells = validationCells
         var best = Double.infinity, sinceBest = 0
 
+        gradients.zero()   // then cleared by every Adam step
         try BoundData.with(counts) { data in
             for epoch in 0..<epochs {
                 let start = Date()
@@ -99,7 +103,6 @@ extension SCVIModel {
                         let cell = trainCells[order[s + i]]
                         ws.rows[i] = cell; ws.encoderCodes[i] = batchCodes[cell]; ws.decoderCodes[i] = batchCodes[cell]
                     }
-                    gradients.zero()
                     net.forward(ws, input: data.input(ws, B), counts: data.raw(ws, B), B: B, training: true,
                                 noise: .draw, gradientScale: 1 / Float(B), rng: &rng)
                     var loss = 0.0, elbo = 0.0

@@ -54,6 +54,40 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(try a.latentMeans(counts: counts, batchCodes: codes), try b.latentMeans(counts: counts, batchCodes: codes))
     }
 
+    /// Two threads split products, bias and θ sums, the sparse layer and the likelihood; runs with
+    /// the same seed must still be bit-identical, and close to the one-thread run.
+    func testTwoThreadTrainingIsDeterministic() throws {
+        try checkTwoThreadDeterminism(keepEvery: 1)    // dense-enough minibatches (BLAS first layer)
+        try checkTwoThreadDeterminism(keepEvery: 12)   // sparse minibatches (column-major first layer)
+    }
+
+    func checkTwoThreadDeterminism(keepEvery: Int) throws {
+        let (full, codes) = syntheticCounts(cells: 300, genes: 1100, batches: 3, seed: 2)
+        var dense = Matrix(zeros: 300, 1100)
+        for i in 0..<300 {
+            for e in full.rowOffsets[i]..<full.rowOffsets[i + 1] {
+                let g = Int(full.columnIndices[e])
+                if g == 0 || (g + i) % keepEvery == 0 { dense[i, g] = full.values[e] }
+            }
+        }
+        let counts = CSRMatrix(dense: dense)
+        let cfg = SCVIConfiguration(geneCount: 1100, batchCount: 3, hiddenDimensions: 32, latentDimensions: 4, likelihood: .nb)
+        func run(_ threads: Int) throws -> (SCVIModel, TrainingHistory) {
+            let m = try SCVIModel(configuration: cfg, seed: 5)
+            let h = try m.train(counts: counts, batchCodes: codes,
+                                configuration: .init(epochs: 2, batchSize: 128, seed: 9, threads: threads))
+            return (m, h)
+        }
+        let (a, ha) = try run(2), (b, hb) = try run(2), (c, hc) = try run(1)
+        XCTAssertEqual(ha.epochs.map(\.trainLoss), hb.epochs.map(\.trainLoss))
+        XCTAssertEqual(ha.epochs.map(\.elboValidation), hb.epochs.map(\.elboValidation))
+        XCTAssertTrue(a.parameters.array == b.parameters.array, "2-thread parameters differ between runs")
+        XCTAssertTrue(try a.latentMeans(counts: counts, batchCodes: codes) == b.latentMeans(counts: counts, batchCodes: codes))
+        for (x, y) in zip(ha.epochs, hc.epochs) { XCTAssertEqual(x.trainLoss, y.trainLoss, accuracy: 1e-4 * abs(y.trainLoss)) }
+        let maxDiff = zip(a.parameters.array, c.parameters.array).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(maxDiff, 1e-3, "1- and 2-thread parameters drift apart")
+    }
+
     func testInferenceOutputs() throws {
         let (counts, codes) = syntheticCounts(cells: 40, genes: 20, batches: 2, seed: 2)
         for c in [config, SCVIConfiguration(geneCount: 20, batchCount: 2, hiddenDimensions: 8, latentDimensions: 3,
