@@ -6,6 +6,8 @@ public enum PerturbationError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(String)
     /// Training produced a non-finite loss.
     case nonFiniteLoss(epoch: Int, detail: String)
+    /// A scGen model file could not be written or read.
+    case checkpoint(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -13,6 +15,7 @@ public enum PerturbationError: Error, CustomStringConvertible, Equatable {
         case .invalidConfiguration(let s): return "Invalid configuration: \(s)"
         case .nonFiniteLoss(let epoch, let detail):
             return "scGen training loss became non-finite at epoch \(epoch) (\(detail)); try a smaller --learning-rate."
+        case .checkpoint(let path, let detail): return "\(path): \(detail)"
         }
     }
 }

@@ -16,7 +16,7 @@ final class PredictCommandTests: XCTestCase {
         let help = try CLIRunner.run(["predict", "--help"])
         XCTAssertEqual(help.status, 0)
         for flag in ["--condition-key", "--control", "--stimulated", "--cell-type-key", "--target", "--holdout", "--all-cell-types",
-                     "--model", "--model-type", "--seed", "--epochs", "--n-top-genes", "--batch-key"] {
+                     "--model", "--model-type", "--save-model", "--seed", "--epochs", "--n-top-genes", "--batch-key"] {
             XCTAssertTrue(help.stdout.contains(flag), "predict help lacks \(flag)")
         }
         XCTAssertTrue(try CLIRunner.run(["--help"]).stdout.contains("predict"))
@@ -35,7 +35,9 @@ final class PredictCommandTests: XCTestCase {
             (Self.design + ["--target", "Dendritic"], "--target 'Dendritic' has no 'ctrl' cells"),
             (Self.design + ["--target", "other", "--holdout"], "--holdout needs at least 3 'ctrl' and 3 'stim' cells of --target 'other' (found 4 and 2)"),
             (Self.design + ["--all-cell-types", "--control", "x"], "--control"),
-            (Self.design + ["--target", "CD4T", "--model", "model.h5", "--model-type", "scgen"], "--model loads an NB VAE"),
+            (Self.design + ["--target", "CD4T", "--model", "model.h5", "--save-model"], "drop --save-model"),
+            (Self.design + ["--all-cell-types", "--save-model"], "--save-model saves the one model of a --target run"),
+            (Self.design + ["--target", "CD4T", "--model", "/nonexistent/model.h5"], "/nonexistent/model.h5"),
         ]
         for (index, (arguments, expected)) in cases.enumerated() {
             let output = directory.appendingPathComponent("out\(index)").path
@@ -113,6 +115,32 @@ final class PredictCommandTests: XCTestCase {
             XCTAssertEqual(metrics.count, 4)
             XCTAssertFalse(FileManager.default.fileExists(atPath: "\(output)/predicted.h5ad"))
         }
+    }
+
+    /// --save-model writes model.h5; --model with it gives the same prediction (the file says which VAE).
+    func testSavedModelsPredictTheSameAndKeepTheirType() throws {
+        let directory = try CLIRunner.temporaryDirectory(self)
+        for (name, model) in [("nb", [String]()), ("scgen", Self.narrowScGen)] {
+            let trained = directory.appendingPathComponent("\(name)-trained").path, reused = directory.appendingPathComponent("\(name)-reused").path
+            let first = try CLIRunner.run(["predict", Self.kang] + Self.design + ["--target", "CD4T", "--holdout", "--seed", "3", "--save-model"]
+                                          + model + Self.fast + ["-o", trained])
+            XCTAssertEqual(first.status, 0, first.stderr)
+            let second = try CLIRunner.run(["predict", Self.kang] + Self.design + ["--target", "CD4T", "--holdout", "--seed", "3",
+                                                                                   "--model", "\(trained)/model.h5", "--threads", "1", "-o", reused])
+            XCTAssertEqual(second.status, 0, second.stderr)
+            for file in ["delta.csv", "gene_means.csv"] {
+                XCTAssertEqual(try String(contentsOfFile: "\(trained)/\(file)", encoding: .utf8),
+                               try String(contentsOfFile: "\(reused)/\(file)", encoding: .utf8), "\(name): \(file)")
+            }
+            let info = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(reused)/run_info.json"))) as! [String: Any]
+            XCTAssertEqual((info["settings"] as? [String: Any])?["model_type"] as? String, name)
+        }
+        let wrongType = directory.appendingPathComponent("wrong").path
+        let result = try CLIRunner.run(["predict", Self.kang] + Self.design + ["--target", "CD4T", "--model-type", "scgen",
+                                       "--model", directory.appendingPathComponent("nb-trained/model.h5").path, "-o", wrongType])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("--model-type scgen, but") && result.stderr.contains("is an NB VAE"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: wrongType))
     }
 
     /// Enough training on the fixture that the NB VAE's prediction beats the control-cells baseline.

@@ -13,7 +13,7 @@ struct PredictCommand: ParsableCommand {
             A VAE is trained on every cell except the stimulated cells of --target (or --model is used). Control and \
             stimulated cells are each balanced across cell types (resampled with replacement to the largest type), equal-size \
             samples are drawn, and δ = mean latent(stimulated) − mean latent(control). The target's control cells are shifted \
-            by δ and decoded. Writes predicted.h5ad (X = expected counts for --model-type nb, the decoder output for scgen; \
+            by δ and decoded. --save-model also writes the trained model (model.h5, reusable with --model). Writes predicted.h5ad (X = expected counts for --model-type nb, the decoder output for scgen; \
             layer log_normalized: for nb, one count draw from the model's NB per cell, normalized to 1e4 and log1p, so \
             that gene means are not inflated by log1p of expected counts), delta.csv, gene_means.csv and run_info.json; with --holdout also metrics.json (R² of \
             per-gene mean log-normalized expression on all genes and on the top-100 Wilcoxon DEGs, next to the control \
@@ -28,26 +28,35 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var design: PerturbationDesignOptions
 
-    @Option(help: ArgumentHelp("A model.h5 from `cellvi train` (NB VAE) to use instead of training one.", valueName: "model.h5"))
+    @Option(help: ArgumentHelp("A model.h5 to use instead of training one: an NB VAE from `cellvi train` or a model saved by "
+                               + "`cellvi predict --save-model` (NB or scGen; the file says which).", valueName: "model.h5"))
     var model: String?
+
+    @Flag(name: .customLong("save-model"), help: "Also write the trained model to model.h5 in the output directory (one --target, no --model).")
+    var saveModel = false
 
     @OptionGroup var genes: GeneSelectionOptions
     @OptionGroup var modelOptions: PredictModelOptions
     @OptionGroup var training: PredictTrainingOptions
 
     func validate() throws {
-        if model != nil && modelOptions.modelType == .scgen {
-            throw ValidationError("--model loads an NB VAE written by `cellvi train`; drop --model-type scgen or drop --model.")
-        }
+        var problems: [String] = []
         if model != nil && genes.nTopGenes != nil {
-            throw ValidationError("--n-top-genes cannot be combined with --model (the model fixes the genes); drop --n-top-genes.")
+            problems.append("--n-top-genes cannot be combined with --model (the model fixes the genes); drop --n-top-genes.")
         }
+        if saveModel && model != nil { problems.append("--save-model saves a trained model, but --model gives one; drop --save-model.") }
+        if saveModel && design.allCellTypes {
+            problems.append("--save-model saves the one model of a --target run; --all-cell-types trains one per cell type. Drop one of them.")
+        }
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
     func run() throws {
         let clock = Date()
         let outputs = try OutputDirectory(output, inputs: [input])
-        let data = try PerturbationData.prepare(input: input, design: design, genes: genes, modelPath: model)
+        let data = try PerturbationData.prepare(input: input, design: design, genes: genes, modelPath: model,
+                                                requestedType: modelOptions.modelType)
+        let modelType = data.modelType(requested: modelOptions.modelType)
         let runs = try PredictionPlan(command: self, data: data).execute()
         let evaluated = runs.filter { $0.metrics != nil }
 
@@ -59,6 +68,7 @@ struct PredictCommand: ParsableCommand {
                                                  to: outputs.path("predicted.h5ad"), protecting: [input])
             try PredictionOutputs.writeDelta(first, to: outputs.path("delta.csv"))
             try PredictionOutputs.writeGeneMeans(first, data: data, to: outputs.path("gene_means.csv"))
+            if saveModel { try PredictionOutputs.writeModel(first, data: data, to: outputs.path("model.h5")) }
         }
         if !evaluated.isEmpty {
             let metrics = evaluated.map(\.metrics!)
@@ -71,12 +81,15 @@ struct PredictCommand: ParsableCommand {
             "stimulated": AnyEncodable(design.stimulated), "cell_type_key": AnyEncodable(design.cellTypeKey),
             "target": AnyEncodable(design.target), "holdout": AnyEncodable(design.holdout),
             "all_cell_types": AnyEncodable(design.allCellTypes), "model": AnyEncodable(model),
-            "model_type": AnyEncodable(modelOptions.modelType), "n_top_genes": AnyEncodable(genes.nTopGenes),
+            "model_type": AnyEncodable(modelType), "n_top_genes": AnyEncodable(genes.nTopGenes),
             "batch_key": AnyEncodable(genes.batch.batchKey), "layer": AnyEncodable(genes.counts.layer),
-            "architecture": modelOptions.modelType == .nb
-                ? AnyEncodable(modelOptions.scviConfiguration(geneCount: data.counts.columnCount, batchCount: data.batchCategories.count))
-                : AnyEncodable(modelOptions.scgenConfiguration(geneCount: data.counts.columnCount)),
-            "training": modelOptions.modelType == .nb ? AnyEncodable(training.scviConfiguration) : AnyEncodable(training.scgenConfiguration),
+            "architecture": data.checkpoint.map { AnyEncodable($0.model.configuration) }
+                ?? data.scgenCheckpoint.map { AnyEncodable($0.model.configuration) }
+                ?? (modelType == .nb
+                    ? AnyEncodable(modelOptions.scviConfiguration(geneCount: data.counts.columnCount, batchCount: data.batchCategories.count))
+                    : AnyEncodable(modelOptions.scgenConfiguration(geneCount: data.counts.columnCount))),
+            "training": model != nil ? AnyEncodable(nil as String?)
+                : modelType == .nb ? AnyEncodable(training.scviConfiguration) : AnyEncodable(training.scgenConfiguration),
         ]
         info.data = data.shape
         info.results = [

@@ -14,13 +14,20 @@ struct PerturbationData {
     var cellTypes: [String]            // (N)
     var batchCodes: [Int32]            // (N)
     var batchCategories: [String]
-    var checkpoint: SCVIModel.Checkpoint?
+    var checkpoint: SCVIModel.Checkpoint?          // --model with an NB VAE
+    var scgenCheckpoint: ScGenVAE.Checkpoint?      // --model with a scGen VAE
     var shape: [String: AnyEncodable]
 
     var geneNames: [String] { data.varNames }
 
+    /// The VAE used: a given --model's, else --model-type.
+    func modelType(requested: PerturbationModelType) -> PerturbationModelType {
+        checkpoint != nil ? .nb : scgenCheckpoint != nil ? .scgen : requested
+    }
+
+    /// `requestedType`: --model-type (a given --model decides the type; scgen with an NB model is an error).
     static func prepare(input: String, design: PerturbationDesignOptions, genes: GeneSelectionOptions,
-                        modelPath: String?) throws -> PerturbationData {
+                        modelPath: String?, requestedType: PerturbationModelType) throws -> PerturbationData {
         var options = H5ADReadOptions.countsOnly
         options.loadLayers = genes.counts.layer != "X" && !genes.counts.layer.hasPrefix("raw")
         options.loadRaw = genes.counts.layer.hasPrefix("raw")
@@ -32,16 +39,21 @@ struct PerturbationData {
         _ = try labels(data, column: design.cellTypeKey, file: input, flag: "--cell-type-key")
         var counts = try genes.counts.counts(in: data, file: input)
         data.x = counts; data.layers = [:]; data.raw = nil
-        var checkpoint: SCVIModel.Checkpoint?
+        var checkpoint: SCVIModel.Checkpoint?, scgenCheckpoint: ScGenVAE.Checkpoint?
         if let modelPath {
-            let loaded = try SCVIModel.load(from: modelPath)
-            let (aligned, _) = try alignGenes(counts, varNames: data.varNames, to: loaded.geneNames, fillMissing: false, file: input)
+            // The file's format attribute says which VAE it holds.
+            let isScGen = try ScGenVAE.modelFormat(at: modelPath) == ScGenVAE.checkpointFormat
+            if isScGen { scgenCheckpoint = try ScGenVAE.load(from: modelPath) } else { checkpoint = try SCVIModel.load(from: modelPath) }
+            if !isScGen && requestedType == .scgen {
+                throw CLIError.usage("--model-type scgen, but \(modelPath) is an NB VAE (scVI) model; drop --model-type scgen or pass a scGen model.h5.")
+            }
+            let modelGenes = checkpoint?.geneNames ?? scgenCheckpoint!.geneNames
+            let (aligned, _) = try alignGenes(counts, varNames: data.varNames, to: modelGenes, fillMissing: false, file: input)
             var index: [String: Int] = [:]
             for (i, name) in data.varNames.enumerated() where index[name] == nil { index[name] = i }
-            data = data.selectingGenes(loaded.geneNames.map { index[$0]! })
+            data = data.selectingGenes(modelGenes.map { index[$0]! })
             data.x = aligned
             counts = aligned
-            checkpoint = loaded
         } else if let subset = try genes.selectHighlyVariableGenes(in: data, file: input) {
             data = subset.applied(to: data)
             counts = data.x!
@@ -79,7 +91,7 @@ struct PerturbationData {
         ]
         return PerturbationData(data: data, counts: counts, logNormalized: LogNormalization.apply(counts), conditions: conditions,
                                 cellTypes: cellTypes, batchCodes: batchCodes, batchCategories: batchCategories,
-                                checkpoint: checkpoint, shape: shape)
+                                checkpoint: checkpoint, scgenCheckpoint: scgenCheckpoint, shape: shape)
     }
 
     /// Every cell's label in an obs column; a missing column or value is an error naming the flag.

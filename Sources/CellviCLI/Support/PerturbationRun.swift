@@ -12,6 +12,13 @@ struct PerturbationRun {
     var epochsRun: Int
     var trainSeconds: Double
     var seconds: Double
+    /// The model trained for this run (nil when --model was given), for --save-model.
+    var trained: TrainedModel?
+
+    enum TrainedModel {
+        case nb(SCVIModel)
+        case scgen(ScGenVAE)
+    }
 
     static func run(design: PerturbationDesign, data: PerturbationData, model: PredictModelOptions,
                     training: PredictTrainingOptions, evaluate: Bool) throws -> PerturbationRun {
@@ -19,7 +26,14 @@ struct PerturbationRun {
         let cells = design.trainingCells
         let perturbationModel: LatentPerturbationModel
         var epochsRun = 0
-        if let checkpoint = data.checkpoint {
+        var trained: TrainedModel?
+        if let checkpoint = data.scgenCheckpoint {
+            checkpoint.model.threads = training.threads
+            perturbationModel = ScGenPerturbationModel(model: checkpoint.model, logNormalized: data.logNormalized)
+            if !design.targetStimulatedCells.isEmpty {
+                Log.warning("--model is used as given; if it was trained on the stimulated '\(design.target)' cells, the prediction has seen them.")
+            }
+        } else if let checkpoint = data.checkpoint {
             checkpoint.model.threads = training.threads
             perturbationModel = SCVIPerturbationModel(model: checkpoint.model, counts: data.counts, batchCodes: data.batchCodes,
                                                       seed: training.seed)
@@ -43,6 +57,7 @@ struct PerturbationRun {
                 }
                 epochsRun = history.epochs.count
                 perturbationModel = SCVIPerturbationModel(model: scvi, counts: data.counts, batchCodes: data.batchCodes, seed: training.seed)
+                trained = .nb(scvi)
             case .scgen:
                 let configuration = model.scgenConfiguration(geneCount: data.counts.columnCount)
                 let vae = try ScGenVAE(configuration: configuration, seed: training.seed)
@@ -57,6 +72,7 @@ struct PerturbationRun {
                 epochsRun = history.count
                 if history.count < t.epochs { Log.info("early stopping after \(history.count) epochs") }
                 perturbationModel = ScGenPerturbationModel(model: vae, logNormalized: data.logNormalized)
+                trained = .scgen(vae)
             }
         }
         let trainSeconds = Date().timeIntervalSince(clock)
@@ -69,6 +85,6 @@ struct PerturbationRun {
                                               geneNames: data.geneNames)
         }
         return PerturbationRun(design: design, prediction: prediction, metrics: metrics, epochsRun: epochsRun,
-                               trainSeconds: trainSeconds, seconds: Date().timeIntervalSince(clock))
+                               trainSeconds: trainSeconds, seconds: Date().timeIntervalSince(clock), trained: trained)
     }
 }

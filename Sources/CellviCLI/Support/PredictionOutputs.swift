@@ -1,5 +1,6 @@
 import CellviIO
 import CellviKernels
+import CellviModel
 import CellviPerturbation
 import Foundation
 
@@ -22,6 +23,15 @@ enum PredictionOutputs {
         var predicted = AnnData(obs: obs, vars: data.data.vars, x: CSRMatrix(dense: run.prediction.expression.x))
         predicted.layers["log_normalized"] = CSRMatrix(dense: run.prediction.expression.logNormalized)
         try H5ADWriter.write(predicted, to: path, protecting: inputs)
+    }
+
+    /// model.h5: the run's trained model (NB: `cellvi train`'s format; scGen: "cellvi-scgen").
+    static func writeModel(_ run: PerturbationRun, data: PerturbationData, to path: String) throws {
+        switch run.trained {
+        case .nb(let model)?: try model.save(to: path, geneNames: data.geneNames, batchCategories: data.batchCategories)
+        case .scgen(let model)?: try model.save(to: path, geneNames: data.geneNames)
+        case nil: break
+        }
     }
 
     /// delta.csv: one row per latent dimension.
