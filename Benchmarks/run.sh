@@ -58,6 +58,10 @@ if q:
     rel = q["elbo_relative_difference"]
     rows.append(["validation ELBO, cellvi vs scvi-tools", f"{q['cellvi']['elbo_validation']:.1f} vs "
                  f"{q['scvi']['elbo_validation']:.1f} ({100 * rel:+.2f} %)", "≤ +0.5 %", ok(rel <= 0.005)])
+    if "elbo_all_cells_relative_difference" in q:
+        ra = q["elbo_all_cells_relative_difference"]
+        rows.append(["ELBO on all cells (same cells), cellvi vs scvi-tools", f"{q['cellvi']['elbo_all_cells']:.1f} vs "
+                     f"{q['scvi']['elbo_all_cells']:.1f} ({100 * ra:+.2f} %)", "≤ +0.5 %", ok(ra <= 0.005)])
     for k in ("cellvi", "scvi-tools"):
         tot = q["scib"][k]["Total"]
         rows.append([f"scib-metrics Total, {k} latent", f"{tot:.3f}", "≥ 0.638", ok(tot >= 0.638)])
