@@ -45,6 +45,20 @@ public enum NegativeBinomialKernel {
         return (Special.logGamma(xd + td) - Special.logGamma(td), Special.digamma(xd + td) - Special.digamma(td))
     }
 
+    /// Counts whose gamma differences the vectorised sparse pass handles: integers 1…8, θ in (1e-30, 1e8).
+    @inline(__always)
+    static func smallCount(_ x: Float, _ theta: Float) -> Bool {
+        x >= 1 && x <= 8 && x == x.rounded(.down) && theta < 1e8 && theta > 1e-30
+    }
+
+    /// Factor j of Π (θ+j)/(j+1) and term j of Σ (μ+ε−j)/(θ+j), both only when j < x.
+    @inline(__always)
+    static func risingStep(_ p: inout Float, _ d: inout Float, _ theta: Float, _ mu: Float, _ x: Float, _ j: Float) {
+        let on = x > j
+        p = p * (on ? (theta + j) * (1 / (j + 1)) : 1)
+        d = d + (on ? (mu + eps - j) / (theta + j) : 0)
+    }
+
     /// log Γ(x + 1).
     @inline(__always)
     static func logFactorial(_ x: Float) -> Double {
@@ -71,6 +85,8 @@ public enum NegativeBinomialKernel {
         let s = FastMath.sum(mu, count: G)
         let libraryScale = expf(logLibrary) / s
         let val = scratch
+        // θ-gradients carry the loss scale from the start (no separate scaling pass).
+        let c = -lossScale, scale = gradLogits != nil ? c : 0
         // Dense pass: every gene as a zero count.
         if let gl = gradLogits, let gt = gradLogTheta {
             for g in 0..<G {
@@ -80,7 +96,7 @@ public enum NegativeBinomialKernel {
                 mu[g] = mg
                 val[g] = th * (logThetaEps[g] - L)
                 gl[g] = -th * mg * r                       // a_g = μ·dlogp/dμ
-                gt[g] = th * (dThetaConstant[g] - L - th * r)   // θ·dlogp/dθ
+                gt[g] = c * th * (dThetaConstant[g] - L - th * r)   // c·θ·dlogp/dθ
             }
         } else {
             for g in 0..<G {
@@ -100,31 +116,34 @@ public enum NegativeBinomialKernel {
                 let n = min(sparseBlock, countRange.upperBound - start)
                 let ci = countIndices + start, cv = countValues + start
                 for k in 0..<n { let g = Int(ci[k]); xs[k] = cv[k]; ms[k] = mu[g]; ts[k] = theta[g] }
-                // Per entry: x(log(μ+ε) − log(θ+μ+ε)) + [x ≤ 4] (log Γ(x+θ) − log Γ(θ) − log x!), and
+                // Per entry: x(log(μ+ε) − log(θ+μ+ε)) + [x ≤ 8] (log Γ(x+θ) − log Γ(θ) − log x!), and
                 // θ·∂/∂θ of the x-terms; gradLogits gains μ·∂/∂μ, kept in `ms` (μ is no longer needed).
                 for k in 0..<n {
                     let x = xs[k], mg = ms[k], th = ts[k]
                     let t = th + mg + eps
                     let L = FastMath.log(t), r = 1 / t
-                    // Rising factorial θ(θ+1)…(θ+x−1) for x = 1…4 and its log-derivative Σ 1/(θ+j).
-                    let small = x >= 1 && x <= 4 && x == x.rounded(.down) && th < 1e8
-                    let f1: Float = x > 1 ? th + 1 : 1, f2: Float = x > 2 ? th + 2 : 1, f3: Float = x > 3 ? th + 3 : 1
-                    let p = th * f1 * (f2 * f3)
-                    let dp = 1 / th + (x > 1 ? 1 / (th + 1) : 0) + (x > 2 ? 1 / (th + 2) : 0) + (x > 3 ? 1 / (th + 3) : 0)
-                    let logFact: Float = x > 3 ? 3.1780538 : x > 2 ? 1.7917595 : x > 1 ? 0.6931472 : 0
-                    let gammaTerm = small ? FastMath.log(p) - logFact : 0
+                    // Γ(x+θ)/(Γ(θ)·x!) = Π_{j<x} (θ+j)/(j+1) for x = 1…8, in two products of four
+                    // factors (no overflow for θ < 1e8). Its θ-derivative joins −x/(θ+μ+ε) as
+                    // Σ_{j<x} [1/(θ+j) − 1/t] = r·Σ_{j<x} (μ+ε−j)/(θ+j), which keeps the cancellation exact.
+                    let small = Self.smallCount(x, th)
+                    var p1 = th, p2: Float = 1, d: Float = (mg + eps) / th
+                    Self.risingStep(&p1, &d, th, mg, x, 1); Self.risingStep(&p1, &d, th, mg, x, 2)
+                    Self.risingStep(&p1, &d, th, mg, x, 3); Self.risingStep(&p2, &d, th, mg, x, 4)
+                    Self.risingStep(&p2, &d, th, mg, x, 5); Self.risingStep(&p2, &d, th, mg, x, 6)
+                    Self.risingStep(&p2, &d, th, mg, x, 7)
+                    let gammaTerm = small ? FastMath.log(p1) + FastMath.log(p2) : 0
                     terms[k] = x * (FastMath.log(mg + eps) - L) + gammaTerm
-                    dLogTheta[k] = th * (-x * r + (small ? dp : 0))
+                    dLogTheta[k] = scale * th * (small ? r * d : -x * r)
                     ms[k] = mg * (x / (mg + eps) - x * r)
                 }
                 logp += FastMath.sumAsDouble(terms, count: n)
-                // Counts above 4 (or huge θ): gamma differences in Double, one at a time.
+                // Counts above 8, non-integer counts, extreme θ: gamma differences in Double, one at a time.
                 for k in 0..<n {
                     let x = xs[k], th = ts[k]
-                    if x == 0 || (x >= 1 && x <= 4 && x == x.rounded(.down) && th < 1e8) { continue }
+                    if x == 0 || Self.smallCount(x, th) { continue }
                     let (lg, dg) = gammaDifferences(x: x, theta: th)
                     logp += lg - logFactorial(x)
-                    dLogTheta[k] += th * Float(dg)
+                    dLogTheta[k] += scale * th * Float(dg)
                 }
                 if let gl = gradLogits, let gt = gradLogTheta {
                     for k in 0..<n { let g = Int(ci[k]); gl[g] += ms[k]; gt[g] += dLogTheta[k] }
@@ -132,12 +151,11 @@ public enum NegativeBinomialKernel {
                 start += n
             }
         }
-        guard let gl = gradLogits, let gt = gradLogTheta else { return (logp, 0) }
+        guard let gl = gradLogits, gradLogTheta != nil else { return (logp, 0) }
         // Chain through μ = exp(l)·softmax(s): ds_g = a_g − ρ_g Σ a, dl = Σ a.
         let sumA = FastMath.sum(gl, count: G)
-        let c = -lossScale, rhoScale = sumA / expf(logLibrary)
+        let rhoScale = sumA / expf(logLibrary)
         for g in 0..<G { gl[g] = c * (gl[g] - mu[g] * rhoScale) }
-        for g in 0..<G { gt[g] *= c }
         return (logp, c * sumA)
     }
 }

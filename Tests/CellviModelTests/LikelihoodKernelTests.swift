@@ -57,4 +57,42 @@ final class LikelihoodKernelTests: XCTestCase {
             }
         }
     }
+
+    /// Every count the vectorised gamma differences take (1…8) and both sides of the fallback (9, 2.5),
+    /// over θ from 1e-3 to 1e6: log p against Double lgamma, dlogθ against Double digamma. For large θ
+    /// the Float zero-count terms θ(log θ − log(θ+μ)) cancel (as in PyTorch), so the tolerance also
+    /// admits twice the plain reference's own error.
+    func testSmallCountGammaDifferences() {
+        let counts: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 2.5]
+        let G = counts.count
+        for th in [Float(1e-3), 0.05, 0.7, 3, 40, 900, 1e6] {
+            let logits = (0..<G).map { Float($0 % 3) * 0.5 }
+            let theta = [Float](repeating: th, count: G)
+            let idx = (0..<G).map(Int32.init)
+            let logLibrary: Float = 4
+            var lte = [Float](repeating: 0, count: G), dtc = lte
+            NegativeBinomialKernel.thetaConstants(&lte, &dtc, theta: theta, count: G)
+            var mu = [Float](repeating: 0, count: G), scratch = mu, gl = mu, gt = mu
+            let (lp, _) = NegativeBinomialKernel.row(G: G, logits: logits, logLibrary: logLibrary, theta: theta,
+                                                     logThetaEps: lte, dThetaConstant: dtc, countIndices: idx,
+                                                     countValues: counts, countRange: 0..<G, mu: &mu, scratch: &scratch,
+                                                     gradLogits: &gl, gradLogTheta: &gt, lossScale: -1)
+            var muR = mu, glR = mu, gtR = mu
+            let (lpR, _) = Likelihood.fusedRow(.nb, G: G, logits: logits, logLibrary: logLibrary, theta: theta, pi: nil,
+                                               countIndices: idx, countValues: counts, countRange: 0..<G, mu: &muR,
+                                               gradLogits: &glR, gradPxR: &gtR, gradPi: nil, lossScale: -1)
+            var truth = 0.0
+            let t = Double(th), e = 1e-8
+            for g in 0..<G {
+                let m = Double(mu[g]), x = Double(counts[g])
+                truth += t * (log(t + e) - log(t + m + e)) + x * (log(m + e) - log(t + m + e))
+                    + lgamma(x + t) - lgamma(t) - lgamma(x + 1)
+                let d = log(t + e) + t / (t + e) - log(t + m + e) - (t + x) / (t + m + e)
+                    + Special.digammaReference(x + t) - Special.digammaReference(t)
+                let tol = max(2e-5 * max(1, abs(t * d)), 2 * abs(Double(gtR[g]) - t * d))
+                XCTAssertEqual(Double(gt[g]), t * d, accuracy: tol, "θ \(th) x \(counts[g]) dlogθ")
+            }
+            XCTAssertEqual(lp, truth, accuracy: max(2e-6 * max(1, abs(truth)), 2 * abs(lpR - truth)), "θ \(th) log p")
+        }
+    }
 }
