@@ -34,7 +34,7 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CellviHDF5", dependencies: ["CHDF5"]),
+        .target(name: "CellviHDF5", dependencies: ["CHDF5", "CZlib"]),
         .target(name: "CellviKernels", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"] + kernelCPUFlags)]),
         .target(name: "CellviIO", dependencies: ["CellviHDF5", "CellviKernels", "CZlib"]),

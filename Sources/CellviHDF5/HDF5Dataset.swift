@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 /// An open HDF5 dataset: shape, element type and typed reads.
 public final class HDF5Dataset: HDF5Object {
@@ -89,20 +90,52 @@ public final class HDF5Dataset: HDF5Object {
             throw HDF5Error.callFailed(file: file.path, object: path, operation: "reading elements \(range)",
                                        detail: "the dataset has only \(total) elements")
         }
-        var values = [T](repeating: T(), count: count)
-        if count == 0 { return values }
+        if count == 0 { return [] }
         if case .enumeration = elementType {
             // HDF5 does not convert enums to integers: read the enum's native form and widen.
             let stored = try readRawEnumeration(range: range, count: count)
             return stored.map { T.fromInt64($0) }
         }
-        try withSelection(range: range) { memSpace, fileSpace in
-            try values.withUnsafeMutableBytes { buffer in
-                try check(H5Dread(id, T.nativeType, memSpace, fileSpace, cellvi_H5P_DEFAULT(), buffer.baseAddress),
-                          file: file.path, object: path, "reading \(count) values")
+        // Filled straight from HDF5 (a generic `[T](repeating:count:)` would copy element by element).
+        return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let bytes = UnsafeMutableRawBufferPointer(buffer)
+            if range == nil {
+                try read(as: T.self, into: bytes)
+            } else {
+                try withSelection(range: range) { memSpace, fileSpace in
+                    try check(H5Dread(id, T.nativeType, memSpace, fileSpace, cellvi_H5P_DEFAULT(), bytes.baseAddress),
+                              file: file.path, object: path, "reading \(count) values")
+                }
             }
+            initialized = count
         }
-        return values
+    }
+
+    /// Reads every element converted to `T` into `buffer` (exactly `elementCount` elements of `T`),
+    /// e.g. to convert in place afterwards without a second array.
+    public func read<T: HDF5Scalar>(as type: T.Type, into buffer: UnsafeMutableRawBufferPointer) throws {
+        try checkFiltersReadable()
+        let count = try elementCount
+        precondition(buffer.count == count * MemoryLayout<T>.stride, "read(into:): buffer size does not match \(path)")
+        if count == 0 { return }
+        if try storesExactly(T.self),
+           try HDF5ParallelChunkReader(dataset: self, threads: HDF5Dataset.decompressionThreads)
+               .read(into: buffer, elementSize: MemoryLayout<T>.stride) {
+            return
+        }
+        try check(H5Dread(id, T.nativeType, cellvi_H5S_ALL(), cellvi_H5S_ALL(), cellvi_H5P_DEFAULT(), buffer.baseAddress),
+                  file: file.path, object: path, "reading \(count) values")
+    }
+
+    /// Cores used to inflate gzip chunks (see `HDF5ParallelChunkReader`).
+    public static var decompressionThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Whether the stored element type is exactly `T`'s native type (same size, sign and byte order),
+    /// so stored bytes can be used as they are.
+    public func storesExactly<T: HDF5Scalar>(_ type: T.Type) throws -> Bool {
+        let fileType = try check(H5Dget_type(id), file: file.path, object: path, "reading the type")
+        defer { H5Tclose(fileType) }
+        return H5Tequal(fileType, T.nativeType) > 0
     }
 
     private func readRawEnumeration(range: Range<Int>?, count: Int) throws -> [Int64] {
@@ -128,8 +161,8 @@ public final class HDF5Dataset: HDF5Object {
                                        detail: "the dataset has shape \(try self.shape)")
         }
         let rowElements = shape.dropFirst().reduce(1, *)
-        var values = [T](repeating: T(), count: rows.count * rowElements)
-        if values.isEmpty { return values }
+        let total = rows.count * rowElements
+        if total == 0 { return [] }
         let fileSpace = try check(H5Dget_space(id), file: file.path, object: path, "reading the dataspace")
         defer { H5Sclose(fileSpace) }
         var start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in hsize_t(0) }
@@ -138,11 +171,11 @@ public final class HDF5Dataset: HDF5Object {
                   file: file.path, object: path, "selecting rows \(rows)")
         let memSpace = try check(H5Screate_simple(Int32(count.count), &count, nil), file: file.path, object: path, "creating a dataspace")
         defer { H5Sclose(memSpace) }
-        _ = try values.withUnsafeMutableBytes { buffer in
+        return try [T](unsafeUninitializedCapacity: total) { buffer, initialized in
             try check(H5Dread(id, T.nativeType, memSpace, fileSpace, cellvi_H5P_DEFAULT(), buffer.baseAddress),
                       file: file.path, object: path, "reading rows \(rows)")
+            initialized = total
         }
-        return values
     }
 
     /// Runs `body` with memory and file dataspaces selecting `range` (or everything).

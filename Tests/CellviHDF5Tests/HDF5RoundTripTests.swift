@@ -80,4 +80,24 @@ final class HDF5RoundTripTests: XCTestCase {
         }
         XCTAssertThrowsError(try root.group("x").dataset("d").read(as: Float.self))
     }
+
+    func testParallelChunkInflationMatchesTheLibrary() throws {
+        let path = directory.appendingPathComponent("chunks.h5").path
+        let counts = (0..<200_003).map { Int32(($0 * 7919) % 1013) }  // 4 chunks of 65,536, the last one partial
+        do {
+            let root = try HDF5File.create(path: path).root
+            try root.writeDataset("counts", values: counts, shape: [counts.count], compression: HDF5Compression())
+            try root.writeDataset("plain", values: counts, shape: [counts.count])
+        }
+        let root = try HDF5File.open(path: path).root
+        let compressed = try root.dataset("counts")
+        XCTAssertTrue(try compressed.storesExactly(Int32.self))
+        XCTAssertEqual(try compressed.read(as: Int32.self), counts, "parallel gzip path")
+        XCTAssertEqual(try compressed.read(as: Int32.self, range: 65_530..<65_545), Array(counts[65_530..<65_545]), "library path")
+        XCTAssertEqual(try compressed.read(as: Float.self), counts.map(Float.init), "converting path")
+        XCTAssertEqual(try root.dataset("plain").read(as: Int32.self), counts, "contiguous")
+        HDF5Dataset.decompressionThreads = 1
+        defer { HDF5Dataset.decompressionThreads = ProcessInfo.processInfo.activeProcessorCount }
+        XCTAssertEqual(try compressed.read(as: Int32.self), counts, "one thread")
+    }
 }

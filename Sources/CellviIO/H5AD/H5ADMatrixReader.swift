@@ -153,9 +153,29 @@ struct H5ADMatrixReader {
             summarize(doubles, into: &summary)
             return doubles.map { Float($0) }
         }
+        if case .integer(4, true) = dtype, try dataset.storesExactly(Int32.self) {
+            return try readInt32AsFloat(dataset, summary: &summary)
+        }
         let floats = try dataset.read(as: Float.self)
         summarize(floats, into: &summary)
         return floats
+    }
+
+    /// int32 counts (anndata's usual raw-count type): read the stored bytes (gzip inflated on all
+    /// cores) into the Float array and convert in place — no second array of nnz values.
+    private func readInt32AsFloat(_ dataset: HDF5Dataset, summary: inout StoredMatrixSummary) throws -> [Float] {
+        var values = [Float](repeating: 0, count: try dataset.elementCount)
+        var negative = false
+        try values.withUnsafeMutableBytes { raw in
+            try dataset.read(as: Int32.self, into: raw)
+            for i in 0..<(raw.count / 4) {
+                let count = raw.load(fromByteOffset: 4 * i, as: Int32.self)
+                negative = negative || count < 0
+                raw.storeBytes(of: Float(count), toByteOffset: 4 * i, as: Float.self)
+            }
+        }
+        summary.isNonNegative = summary.isNonNegative && !negative
+        return values
     }
 
     private func summarize<T: BinaryFloatingPoint>(_ values: [T], into summary: inout StoredMatrixSummary) {
