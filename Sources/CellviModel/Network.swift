@@ -280,11 +280,16 @@ struct Network {
         if let pxR = arch.pxR, let gr = ws.gradPxR {
             // Gene blocks across threads; each gene sums its cells in order.
             let rowsK = config.dispersionRows, d = D + pxR
+            let perBatch = config.dispersion == .geneBatch
             Parallel.forEachChunk(G, threads: threads, minimumPerChunk: 512) { genes in
                 for i in 0..<B {
-                    let k = config.dispersion == .geneBatch ? Int(ws.decoderCodes[i]) : 0
                     let row = gr + i * G
-                    for g in genes { d[g * rowsK + k] += row[g] }
+                    if rowsK == 1 {
+                        for g in genes { d[g] += row[g] }   // contiguous: vectorises
+                    } else {
+                        let k = perBatch ? Int(ws.decoderCodes[i]) : 0
+                        for g in genes { d[g * rowsK + k] += row[g] }
+                    }
                 }
             }
         }
