@@ -34,8 +34,17 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Seed for k-means and approximate neighbours.")
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("kmeans-inits"), help: ArgumentHelp(
+        "k-means restarts for NMI/ARI; the lowest-inertia clustering is kept (scib-metrics runs 1, which makes NMI/ARI depend on its seed).",
+        valueName: "n"))
+    var kMeansInitializations = 10
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
+
+    func validate() throws {
+        if kMeansInitializations < 1 { throw ValidationError("--kmeans-inits must be at least 1 (got \(kMeansInitializations)).") }
+    }
 
     func run() throws {
         var options = H5ADReadOptions()
@@ -58,6 +67,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         var evaluation = EvaluationOptions()
         evaluation.seed = seed
+        evaluation.kMeansInitializations = kMeansInitializations
         let metrics: IntegrationMetrics
         do {
             metrics = try evaluateIntegration(embedding: latent, batchLabels: batches, cellLabels: cellTypes,
