@@ -100,7 +100,7 @@ public enum SparseProduct {
     public static func weightGradient(_ dwt: UnsafeMutablePointer<Float>, _ x: SparseRows,
                                       _ dout: UnsafePointer<Float>, n: Int, k: Int,
                                       scratch: SparseColumnScratch, threads: Int = 1) {
-        guard scratch.load(x, columns: k) else { weightGradient(dwt, x, dout, n: n, threads: threads); return }
+        guard scratch.load(x, columns: k, threads: threads) else { weightGradient(dwt, x, dout, n: n, threads: threads); return }
         let starts = scratch.columnStarts, rows = scratch.rows, vals = scratch.values
         Parallel.forEachChunk(k, threads: threads, minimumPerChunk: 256) { columns in
             for c in columns {
@@ -130,7 +130,7 @@ public enum SparseProduct {
     /// results do not depend on the thread count. Falls back to `forward` when `scratch` is too small.
     public static func forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows, _ wt: UnsafePointer<Float>,
                                n: Int, k: Int, scratch: SparseColumnScratch, threads: Int = 1) {
-        guard scratch.load(x, columns: k) else { forward(out, x, wt, n: n, threads: threads); return }
+        guard scratch.load(x, columns: k, threads: threads) else { forward(out, x, wt, n: n, threads: threads); return }
         let starts = scratch.columnStarts, rows = scratch.rows, vals = scratch.values
         let B = x.rowCount, blocks = n / 64, pieces = blocks + (n % 64 > 0 ? 1 : 0)
         Parallel.forEachChunk(pieces, threads: threads) { pieceRange in
@@ -217,7 +217,7 @@ public final class SparseColumnScratch {
     /// Fills the column-major copy from `x`; false (nothing loaded) when it does not fit. A copy of
     /// the same rows of the same arrays since the last `invalidate()` (say, forward then backward
     /// of one step) is kept as is.
-    func load(_ x: SparseRows, columns k: Int) -> Bool {
+    func load(_ x: SparseRows, columns k: Int, threads: Int = 1) -> Bool {
         let B = x.rowCount
         if loadedColumns == k && loadedIndices == x.indices && loadedValues == x.values && loadedOffsets == x.offsets
             && loadedLog1p == x.log1pOfValues && loadedRows.count == B
@@ -228,24 +228,41 @@ public final class SparseColumnScratch {
         var nnz = 0
         for i in 0..<B { nnz += x.range(i).count }
         guard nnz <= capacity, k <= columnCapacity else { return false }
-        // Counting sort of the entries by column, stable in cell order.
-        let starts = columnStarts, table = Log1pTable.table, tableSize = Float(Log1pTable.size)
-        starts.update(repeating: 0, count: k + 1)
-        for i in 0..<B { for e in x.range(i) { starts[Int(x.indices[e]) + 1] += 1 } }
-        for c in 0..<k { starts[c + 1] += starts[c] }
-        for i in 0..<B {
-            for e in x.range(i) {
-                let c = Int(x.indices[e]), at = Int(starts[c])
-                var v = x.values[e]
-                if x.log1pOfValues {
-                    let t = Int(v)
-                    v = v >= 0 && v < tableSize && Float(t) == v ? table[t] : log1pf(v)
+        // Counting sort of the entries by column, stable in cell order. Threads take fixed column
+        // blocks; each scans every entry, counts those left of its block for its offset, and fills
+        // only its own columns, so the result is the same for any thread count.
+        let starts = columnStarts, rows = self.rows, values = self.values
+        let table = Log1pTable.table, tableSize = Float(Log1pTable.size)
+        Parallel.forEachChunk(k, threads: nnz >= 4096 ? threads : 1, minimumPerChunk: 256) { block in
+            let lo = block.lowerBound, hi = block.upperBound
+            (starts + lo).update(repeating: 0, count: hi - lo)
+            var below: Int32 = 0
+            for i in 0..<B {
+                for e in x.range(i) {
+                    let c = Int(x.indices[e])
+                    if c < lo { below += 1 } else if c < hi { starts[c] += 1 }
                 }
-                rows[at] = Int32(i); values[at] = v; starts[c] += 1
             }
+            var run = below
+            for c in lo..<hi { let n = starts[c]; starts[c] = run; run += n }
+            for i in 0..<B {
+                for e in x.range(i) {
+                    let c = Int(x.indices[e])
+                    if c < lo || c >= hi { continue }
+                    let at = Int(starts[c])
+                    var v = x.values[e]
+                    if x.log1pOfValues {
+                        let t = Int(v)
+                        v = v >= 0 && v < tableSize && Float(t) == v ? table[t] : log1pf(v)
+                    }
+                    rows[at] = Int32(i); values[at] = v; starts[c] += 1
+                }
+            }
+            // starts[c] now ends column c; shift back to starts within the block.
+            for c in stride(from: hi - 1, to: lo, by: -1) { starts[c] = starts[c - 1] }
+            starts[lo] = below
         }
-        for c in stride(from: k, to: 0, by: -1) { starts[c] = starts[c - 1] }
-        starts[0] = 0
+        starts[k] = Int32(nnz)
         loadedColumns = k; loadedIndices = x.indices; loadedValues = x.values; loadedOffsets = x.offsets
         loadedLog1p = x.log1pOfValues
         loadedRows.removeAll(keepingCapacity: true)

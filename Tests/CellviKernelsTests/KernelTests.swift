@@ -49,8 +49,13 @@ final class KernelTests: XCTestCase {
     /// Column-major sparse kernels (64-wide register blocks plus a tail, log1p view) against the
     /// references; bit-identical for 1 and 2 threads and to the row-wise forward; tiny scratch falls back.
     func testColumnMajorSparseProductsMatchReference() {
+        // Small, and large enough that the column-major copy is built by two threads.
+        for (rowsN, k, B) in [(40, 70, 12), (150, 600, 100)] { checkColumnMajorSparseProducts(rowsN: rowsN, k: k, B: B) }
+    }
+
+    func checkColumnMajorSparseProducts(rowsN: Int, k: Int, B: Int) {
         var rng = RandomSource(seed: 5)
-        let rowsN = 40, k = 70, n = 136, B = 12
+        let n = 136
         var dense = Matrix(zeros: rowsN, k)
         for i in 0..<(rowsN * k) where rng.uniform() < 0.1 { dense.values[i] = Float(rng.integer(below: 7) + 1) }
         let csr = CSRMatrix(dense: dense)
