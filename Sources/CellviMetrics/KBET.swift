@@ -57,17 +57,20 @@ public func kBETPerLabel(connectivities: CSRMatrix, batches: [String], labels: [
         guard k0 + 1 <= sub.rowCount, components >= 1 else { scores[label] = 0; continue }
         tasks.append((label, sub, keep.map { subBatches[$0] }, k0, components))
     }
-    var results = [Double](repeating: 0, count: tasks.count)
-    results.withUnsafeMutableBufferPointer { rb in
-        let out = rb.baseAddress!
+    // Diffusion maps one label per core; then each label's neighbour search splits its rows across all cores
+    // (a label per core would leave one core idle for the last of an odd number of labels).
+    var embeddings = [Matrix?](repeating: nil, count: tasks.count)
+    embeddings.withUnsafeMutableBufferPointer { eb in
+        let out = eb.baseAddress!
         PairwiseDistances.withSingleThreadedBLAS {
             DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
-                let task = tasks[t]
-                let embedding = diffusionEmbedding(connectivities: task.graph, componentCount: task.components)
-                let knn = exactNearestNeighbors(embedding: embedding, k: task.k0 + 1)
-                out[t] = kBETAcceptanceRate(knn: knn, batches: task.batches, alpha: alpha)
+                out[t] = diffusionEmbedding(connectivities: tasks[t].graph, componentCount: tasks[t].components)
             }
         }
+    }
+    let results = tasks.indices.map { t in
+        let knn = exactNearestNeighbors(embedding: embeddings[t]!, k: tasks[t].k0 + 1)
+        return kBETAcceptanceRate(knn: knn, batches: tasks[t].batches, alpha: alpha)
     }
     for (t, task) in tasks.enumerated() { scores[task.label] = results[t] }
     let kept = scores.compactMap { $0 }

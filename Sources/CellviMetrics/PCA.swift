@@ -37,50 +37,49 @@ private struct SparseOperand {
         columnMeans = means.map { $0 / Double(max(1, x.rowCount)) }
     }
 
-    /// (X − 1μᵀ) · b for b (G, L); returns (N, L).
+    /// Runs `body` with X's arrays pinned.
+    func withPointers<T>(_ body: (CSRPointers) -> T) -> T {
+        x.rowOffsets.withUnsafeBufferPointer { o in x.columnIndices.withUnsafeBufferPointer { i in
+            x.values.withUnsafeBufferPointer { v in
+                body(CSRPointers(rowOffsets: o.baseAddress!, columnIndices: i.baseAddress!, values: v.baseAddress!))
+            } } }
+    }
+
+    /// (X − 1μᵀ) · b for b (G, L); returns (N, L). Rows are independent: 8 fixed row ranges across cores.
     func times(_ b: [Double], width l: Int) -> [Double] {
         let n = x.rowCount
         var out = [Double](repeating: 0, count: n * l)
         var shift = [Double](repeating: 0, count: l)  // μᵀ b
         for g in 0..<x.columnCount where columnMeans[g] != 0 { for c in 0..<l { shift[c] += columnMeans[g] * b[g * l + c] } }
-        out.withUnsafeMutableBufferPointer { ob in b.withUnsafeBufferPointer { bb in
-            let op = ob.baseAddress!, bp = bb.baseAddress!
+        withPointers { xp in
+        out.withUnsafeMutableBufferPointer { ob in b.withUnsafeBufferPointer { bb in shift.withUnsafeBufferPointer { sb in
+            let op = ob.baseAddress!, bp = bb.baseAddress!, sp = sb.baseAddress!
             DispatchQueue.concurrentPerform(iterations: 8) { chunk in
-                for r in (n * chunk / 8)..<(n * (chunk + 1) / 8) {
-                    let row = op + r * l
-                    for c in 0..<l { row[c] = -shift[c] }
-                    for e in x.rowOffsets[r]..<x.rowOffsets[r + 1] {
-                        let v = Double(x.values[e]), src = bp + Int(x.columnIndices[e]) * l
-                        for c in 0..<l { row[c] += v * src[c] }
-                    }
-                }
+                SparseDoubleProducts.timesRows(op, xp, rows: (n * chunk / 8)..<(n * (chunk + 1) / 8), bp, width: l, shift: sp)
             }
-        } }
+        } } } }
         return out
     }
 
-    /// (X − 1μᵀ)ᵀ · y for y (N, L); returns (G, L).
+    /// (X − 1μᵀ)ᵀ · y for y (N, L); returns (G, L). Two fixed row halves accumulate separately, then add in order.
     func transposeTimes(_ y: [Double], width l: Int) -> [Double] {
         let n = x.rowCount, g = x.columnCount
         let chunks = 2
-        var partial = [[Double]](repeating: [], count: chunks)
-        partial.withUnsafeMutableBufferPointer { pb in
-            let pp = pb.baseAddress!
+        var partial = [Double](repeating: 0, count: chunks * g * l)  // (chunks, G, L)
+        withPointers { xp in
+        partial.withUnsafeMutableBufferPointer { pb in y.withUnsafeBufferPointer { yb in
+            let pp = pb.baseAddress!, yp = yb.baseAddress!
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                var acc = [Double](repeating: 0, count: g * l)
-                for r in (n * chunk / chunks)..<(n * (chunk + 1) / chunks) {
-                    for e in x.rowOffsets[r]..<x.rowOffsets[r + 1] {
-                        let v = Double(x.values[e]), base = Int(x.columnIndices[e]) * l
-                        for c in 0..<l { acc[base + c] += v * y[r * l + c] }
-                    }
-                }
-                pp[chunk] = acc
+                SparseDoubleProducts.accumulateTransposeTimes(pp + chunk * g * l, xp,
+                                                              rows: (n * chunk / chunks)..<(n * (chunk + 1) / chunks), yp, width: l)
             }
-        }
-        var out = partial[0]
-        for chunk in 1..<chunks { for i in 0..<(g * l) { out[i] += partial[chunk][i] } }
+        } } }
+        var out = Array(partial[0..<(g * l)])
+        for chunk in 1..<chunks { for i in 0..<(g * l) { out[i] += partial[chunk * g * l + i] } }
         var columnSums = [Double](repeating: 0, count: l)  // 1ᵀ y
-        for r in 0..<n { for c in 0..<l { columnSums[c] += y[r * l + c] } }
+        y.withUnsafeBufferPointer { yb in
+            for r in 0..<n { for c in 0..<l { columnSums[c] += yb[r * l + c] } }
+        }
         for gene in 0..<g where columnMeans[gene] != 0 { for c in 0..<l { out[gene * l + c] -= columnMeans[gene] * columnSums[c] } }
         return out
     }
@@ -113,7 +112,9 @@ private func randomizedPCA(rows n: Int, columns g: Int, components requested: In
         variance[j] = sigma * sigma / Double(max(1, n - 1))
         // Left vector u = Q · w; sign chosen so its largest |entry| is positive (sklearn's svd_flip).
         var u = [Double](repeating: 0, count: n)
-        for r in 0..<n { var s = 0.0; for t in 0..<l { s += basis[r * l + t] * eig.vectors[t * c + j] }; u[r] = s }
+        basis.withUnsafeBufferPointer { qb in eig.vectors.withUnsafeBufferPointer { wb in
+            for r in 0..<n { var s = 0.0; for t in 0..<l { s += qb[r * l + t] * wb[t * c + j] }; u[r] = s }
+        } }
         var sign = 1.0, largest = 0.0
         for v in u where abs(v) > largest { largest = abs(v); sign = v < 0 ? -1 : 1 }
         for r in 0..<n { coordinates[r, j] = Float(sign * u[r] * sigma) }
@@ -144,24 +145,7 @@ private func orthonormalColumns(_ y: [Double], rows: Int, width l: Int) -> [Doub
     var columns = [Double](repeating: 0, count: l * rows)  // (L, rows): column j contiguous
     for r in 0..<rows { for j in 0..<l { columns[j * rows + r] = y[r * l + j] } }
     columns.withUnsafeMutableBufferPointer { cb in
-        let cp = cb.baseAddress!
-        for j in 0..<l {
-            let cj = cp + j * rows
-            var originalNorm = 0.0
-            for r in 0..<rows { originalNorm += cj[r] * cj[r] }
-            for _ in 0..<2 {
-                for i in 0..<j {
-                    let ci = cp + i * rows
-                    var dot = 0.0
-                    for r in 0..<rows { dot += ci[r] * cj[r] }
-                    for r in 0..<rows { cj[r] -= dot * ci[r] }
-                }
-            }
-            var norm = 0.0
-            for r in 0..<rows { norm += cj[r] * cj[r] }
-            let scale = norm > originalNorm * 1e-24 && norm > 0 ? 1 / norm.squareRoot() : 0
-            for r in 0..<rows { cj[r] *= scale }
-        }
+        SparseDoubleProducts.orthonormalizeColumns(cb.baseAddress!, rows: rows, count: l)
     }
     var q = [Double](repeating: 0, count: rows * l)
     for r in 0..<rows { for j in 0..<l { q[r * l + j] = columns[j * rows + r] } }

@@ -50,7 +50,9 @@ struct EvaluateCommand: ParsableCommand {
         var options = H5ADReadOptions()
         options.loadLayers = false; options.loadRaw = false; options.loadObsp = false
         options.loadX = preEmbedding == nil
+        let readStart = Date()
         let data = try SingleCellReader.read(path: input, options: options)
+        Log.info(String(format: "read: %.2f s wall", Date().timeIntervalSince(readStart)))
         let latent = try obsmMatrix(data, key: embedding, flag: "--embedding")
         let batches = try labels(data, column: batchKey, flag: "--batch-key")
         let cellTypes = try labels(data, column: labelsKey, flag: "--labels-key")
@@ -63,7 +65,10 @@ struct EvaluateCommand: ParsableCommand {
                                                fix: "Pass --pre-embedding with an unintegrated embedding, or store X.")
             }
             Log.info("pre-integration embedding: 50-component PCA of X as stored (as scib-metrics' Benchmarker)")
+            let pcaStart = Date()
             pre = pca(of: x, components: min(50, x.columnCount, x.rowCount - 1), seed: seed).coordinates
+            Log.info(String(format: "PCA of X (%d × %d, %d stored values): %.2f s wall",
+                            x.rowCount, x.columnCount, x.nonZeroCount, Date().timeIntervalSince(pcaStart)))
         }
         var evaluation = EvaluationOptions()
         evaluation.seed = seed
