@@ -6,8 +6,8 @@ import PackageDescription
 //   COpenBLAS → CellviKernels ─┼→ CellviIO ─┐
 //                             └→ CellviModel ─┼→ CellviPerturbation
 //                                CellviMetrics ┘      → CellviCLI (`cellvi`)
-// The kernels are written as plain loops the compiler vectorises; on x86-64 they are built
-// for AVX2 (every x86-64 CPU since 2013–2015) unless CELLVI_PORTABLE=1 is set at build time.
+// The kernels (and the model's BatchNorm, dropout and bias loops) are written as plain loops the
+// compiler vectorises; on x86-64 they are built for AVX2 (every x86-64 CPU since 2013–2015) unless CELLVI_PORTABLE=1 is set at build time.
 #if arch(x86_64)
 let kernelCPUFlags = Context.environment["CELLVI_PORTABLE"] == "1" ? [] : ["-target-cpu", "haswell"]
 #else
@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "CellviKernels", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"] + kernelCPUFlags)]),
         .target(name: "CellviIO", dependencies: ["CellviHDF5", "CellviKernels", "CZlib"]),
-        .target(name: "CellviModel", dependencies: ["CellviHDF5", "CellviKernels"]),
+        .target(name: "CellviModel", dependencies: ["CellviHDF5", "CellviKernels"],
+                swiftSettings: [.unsafeFlags(kernelCPUFlags)]),
         .target(name: "CellviMetrics", dependencies: ["CellviKernels"]),
         .target(name: "CellviPerturbation", dependencies: ["CellviModel", "CellviIO", "CellviMetrics"]),
         .executableTarget(
