@@ -7,6 +7,12 @@ extension BLAS {
     /// Products smaller than this many multiply–adds run as one call.
     static let splitMinimumWork = 1 << 20
 
+    /// How many blocks `gemmSplit` cuts an m × n × k product into for `threads` threads.
+    @inline(__always)
+    public static func splitParts(m: Int, n: Int, k: Int, threads: Int) -> Int {
+        m * n * k < splitMinimumWork ? 1 : max(1, min(threads, max(m, n) / 16))
+    }
+
     /// `gemm` (same arguments) with the larger of C's two dimensions cut into `threads` contiguous
     /// blocks (multiples of 16). The partition depends only on the shapes and `threads`, so results
     /// are the same on every run with the same thread count.
@@ -16,29 +22,65 @@ extension BLAS {
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, threads: Int
     ) {
-        let splitRows = m > n, length = splitRows ? m : n
-        let parts = m * n * k < splitMinimumWork ? 1 : max(1, min(threads, length / 16))
+        gemmSplit(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                  m: m, n: n, k: k, alpha: alpha, beta: beta, threads: threads) { _, _ in }
+    }
+
+    /// `gemmSplit` that also calls `epilogue(rows, columns)` on each block of C right after the
+    /// thread that wrote it (one parallel region instead of two, e.g. for a bias pass).
+    @inline(__always)
+    public static func gemmSplit(
+        _ c: UnsafeMutablePointer<Float>, ldc: Int,
+        _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, threads: Int,
+        epilogue: (Range<Int>, Range<Int>) -> Void
+    ) {
+        let parts = splitParts(m: m, n: n, k: k, threads: threads)
         if parts == 1 {
             gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
                  m: m, n: n, k: k, alpha: alpha, beta: beta)
+            epilogue(0..<m, 0..<n)
             return
         }
         Parallel.forEachChunk(parts, threads: parts) { range in
             for part in range {
-                let lo = part == 0 ? 0 : (length * part / parts) & ~15
-                let hi = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
-                if lo >= hi { continue }
-                if splitRows {
-                    // rows lo..<hi of op(a) and of c
-                    gemm(c + lo * ldc, ldc: ldc, transposeA ? a + lo : a + lo * lda, lda: lda, transposeA: transposeA,
-                         b, ldb: ldb, transposeB: transposeB, m: hi - lo, n: n, k: k, alpha: alpha, beta: beta)
-                } else {
-                    // columns lo..<hi of op(b) and of c
-                    gemm(c + lo, ldc: ldc, a, lda: lda, transposeA: transposeA,
-                         transposeB ? b + lo * ldb : b + lo, ldb: ldb, transposeB: transposeB,
-                         m: m, n: hi - lo, k: k, alpha: alpha, beta: beta)
+                if let (rows, columns) = gemmBlock(part, of: parts, c, ldc: ldc, a, lda: lda, transposeA: transposeA,
+                                                   b, ldb: ldb, transposeB: transposeB, m: m, n: n, k: k,
+                                                   alpha: alpha, beta: beta) {
+                    epilogue(rows, columns)
                 }
             }
+        }
+    }
+
+    /// Block `part` of the `parts` blocks `gemmSplit` cuts this product into, computed on the calling
+    /// thread (for callers that run several products in one parallel region). Returns the rows and
+    /// columns of C written, or nil for an empty block. With `parts` == 1 it is the whole product.
+    @inline(__always)
+    @discardableResult
+    public static func gemmBlock(
+        _ part: Int, of parts: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int,
+        _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+    ) -> (Range<Int>, Range<Int>)? {
+        let splitRows = m > n, length = splitRows ? m : n
+        let lo = part == 0 ? 0 : (length * part / parts) & ~15
+        let hi = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
+        if lo >= hi { return nil }
+        if splitRows {
+            // rows lo..<hi of op(a) and of c
+            gemm(c + lo * ldc, ldc: ldc, transposeA ? a + lo : a + lo * lda, lda: lda, transposeA: transposeA,
+                 b, ldb: ldb, transposeB: transposeB, m: hi - lo, n: n, k: k, alpha: alpha, beta: beta)
+            return (lo..<hi, 0..<n)
+        } else {
+            // columns lo..<hi of op(b) and of c
+            gemm(c + lo, ldc: ldc, a, lda: lda, transposeA: transposeA,
+                 transposeB ? b + lo * ldb : b + lo, ldb: ldb, transposeB: transposeB,
+                 m: m, n: hi - lo, k: k, alpha: alpha, beta: beta)
+            return (0..<m, lo..<hi)
         }
     }
 }

@@ -6,67 +6,83 @@ import CellviKernels
 
 /// out(B, O) = inp(B, I) · W[:, :I]ᵀ + bias + W[:, I + code_b] (one-hot covariate, if K > 0).
 /// weight: (O, I + K); bias: (O); codes: (B) or nil when K == 0. With `threads` > 1 the product is
-/// cut into fixed blocks (`BLAS.gemmSplit`, OpenBLAS at one thread) and the bias pass into fixed
-/// column blocks, so results are the same on every run with the same thread count.
+/// cut into fixed blocks (`BLAS.gemmSplit`, OpenBLAS at one thread) and each block gets its bias on
+/// the thread that computed it, so results are the same on every run with the same thread count.
 @inline(__always)
 func linear_forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
                     _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
                     _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1) {
+    let covariateWeights = K > 0 && codes != nil ? weight + I : nil
     BLAS.gemmSplit(out, ldc: O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
-                   m: B, n: O, k: I, threads: threads)
-    bias_forward(out, bias, K > 0 && codes != nil ? weight + I : nil, ldw: I + K, K > 0 ? codes : nil,
-                 B: B, O: O, threads: threads)
+                   m: B, n: O, k: I, threads: threads) { rows, cols in
+        bias_forward(out, bias, covariateWeights, ldw: I + K, K > 0 ? codes : nil, rows: rows, cols: cols, O: O)
+    }
 }
 
-/// out(B, O) += bias + covariate column code_b of the weights (`covariateWeights[j · ldw + code]`).
+/// out[rows, cols] += bias + covariate column code_b of the weights (`covariateWeights[j · ldw + code]`).
 @inline(__always)
 func bias_forward(_ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
                   _ covariateWeights: UnsafePointer<Float>?, ldw: Int, _ codes: UnsafePointer<Int32>?,
-                  B: Int, O: Int, threads: Int) {
-    Parallel.forEachChunk(O, threads: B * O >= 1 << 16 ? threads : 1, minimumPerChunk: 512) { cols in
-        for b in 0..<B {
-            let o = out + b * O
-            for j in cols { o[j] += bias[j] }
-            if let w = covariateWeights, let codes {
-                let c = Int(codes[b])
-                for j in cols { o[j] += w[j * ldw + c] }
-            }
+                  rows: Range<Int>, cols: Range<Int>, O: Int) {
+    for b in rows {
+        let o = out + b * O
+        for j in cols { o[j] += bias[j] }
+        if let w = covariateWeights, let codes {
+            let c = Int(codes[b])
+            for j in cols { o[j] += w[j * ldw + c] }
         }
     }
 }
 
-/// dbias(O) += Σ_b dout[b] and covariate gradients `dcov[j · ldw + code_b] += dout[b, j]`, summed
-/// over cells in order for every column (column blocks across threads: the same for any count).
+/// dbias[cols] += Σ_b dout[b, cols] and covariate gradients `dcov[j · ldw + code_b] += dout[b, j]`,
+/// summed over cells in order for every column (so any column partition gives the same sums).
 @inline(__always)
 func bias_backward(_ dbias: UnsafeMutablePointer<Float>, _ dcov: UnsafeMutablePointer<Float>?, ldw: Int,
-                   _ dout: UnsafePointer<Float>, _ codes: UnsafePointer<Int32>?, B: Int, O: Int, threads: Int) {
-    Parallel.forEachChunk(O, threads: B * O >= 1 << 16 ? threads : 1, minimumPerChunk: 512) { cols in
-        for b in 0..<B {
-            let d = dout + b * O
-            for j in cols { dbias[j] += d[j] }
-            if let w = dcov, let codes {
-                let c = Int(codes[b])
-                for j in cols { w[j * ldw + c] += d[j] }
-            }
+                   _ dout: UnsafePointer<Float>, _ codes: UnsafePointer<Int32>?, B: Int, O: Int, cols: Range<Int>) {
+    for b in 0..<B {
+        let d = dout + b * O
+        for j in cols { dbias[j] += d[j] }
+        if let w = dcov, let codes {
+            let c = Int(codes[b])
+            for j in cols { w[j * ldw + c] += d[j] }
         }
     }
 }
 
 /// Backward of `linear_forward`. dinp (B, I) may be nil when the input needs no gradient.
+/// The weight product, the bias sums and the input product run in one parallel region: part p
+/// computes block p of each product (`BLAS.gemmBlock`, the blocks `gemmSplit` would use) and column
+/// block p of the bias. With `extraSplits`, `extra(p, parts)` runs in the same region on every part
+/// (a caller's column sum whose result must not depend on the partition).
 @inline(__always)
 func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>,
                      _ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                      _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                     _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1) {
-    // dW[:, :I] += doutᵀ(O, B) · inp(B, I)
-    BLAS.gemmSplit(dweight, ldc: I + K, dout, lda: O, transposeA: true, inp, ldb: I, transposeB: false,
-                   m: O, n: I, k: B, beta: 1, threads: threads)
-    bias_backward(dbias, K > 0 && codes != nil ? dweight + I : nil, ldw: I + K, dout, K > 0 ? codes : nil,
-                  B: B, O: O, threads: threads)
-    if let dinp {
-        // dinp(B, I) += dout(B, O) · W[:, :I](O, I)
-        BLAS.gemmSplit(dinp, ldc: I, dout, lda: O, transposeA: false, weight, ldb: I + K, transposeB: false,
-                       m: B, n: I, k: O, beta: 1, threads: threads)
+                     _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1,
+                     extraSplits: Bool = false, extra: (Int, Int) -> Void = { _, _ in }) {
+    let dcov = K > 0 && codes != nil ? dweight + I : nil, cov = K > 0 ? codes : nil
+    let weightParts = BLAS.splitParts(m: O, n: I, k: B, threads: threads)
+    let inputParts = dinp == nil ? 0 : BLAS.splitParts(m: B, n: I, k: O, threads: threads)
+    let biasParts = B * O >= 1 << 16 ? max(1, min(threads, O / 512)) : 1
+    let parts = max(weightParts, inputParts, biasParts, extraSplits ? threads : 1)
+    Parallel.forEachChunk(parts, threads: parts) { range in
+        for p in range {
+            if p < weightParts {
+                // dW[:, :I] += doutᵀ(O, B) · inp(B, I)
+                BLAS.gemmBlock(p, of: weightParts, dweight, ldc: I + K, dout, lda: O, transposeA: true,
+                               inp, ldb: I, transposeB: false, m: O, n: I, k: B, beta: 1)
+            }
+            if p < biasParts {
+                bias_backward(dbias, dcov, ldw: I + K, dout, cov, B: B, O: O,
+                              cols: O * p / biasParts..<O * (p + 1) / biasParts)
+            }
+            if let dinp, p < inputParts {
+                // dinp(B, I) += dout(B, O) · W[:, :I](O, I)
+                BLAS.gemmBlock(p, of: inputParts, dinp, ldc: I, dout, lda: O, transposeA: false,
+                               weight, ldb: I + K, transposeB: false, m: B, n: I, k: O, beta: 1)
+            }
+            if extraSplits { extra(p, parts) }
+        }
     }
 }
 

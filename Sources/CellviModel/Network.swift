@@ -271,27 +271,28 @@ struct Network {
         // Decoder heads → decoder hidden.
         let top = ws.decoder[ws.decoder.count - 1]
         Elementwise.zero(top.dOut, count: B * H)
+        // Gene dispersion: Σ over cells of the log θ gradients, in gene blocks within the scale head's
+        // backward region (each gene sums its cells in order, so the blocks never change the result).
+        let thetaSum = arch.pxR != nil && ws.gradPxR != nil
+        let rowsK = config.dispersionRows, perBatch = config.dispersion == .geneBatch
         linear_backward(top.dOut, D + arch.scaleHead.weight, D + arch.scaleHead.bias, ws.gradLogits, top.out,
-                        P + arch.scaleHead.weight, nil, B: B, I: H, K: 0, O: G, threads: threads)
+                        P + arch.scaleHead.weight, nil, B: B, I: H, K: 0, O: G, threads: threads,
+                        extraSplits: thetaSum) { part, parts in
+            guard let pxR = arch.pxR, let gr = ws.gradPxR else { return }
+            let d = D + pxR, genes = G * part / parts..<G * (part + 1) / parts
+            for i in 0..<B {
+                let row = gr + i * G
+                if rowsK == 1 {
+                    for g in genes { d[g] += row[g] }   // contiguous: vectorises
+                } else {
+                    let k = perBatch ? Int(ws.decoderCodes[i]) : 0
+                    for g in genes { d[g * rowsK + k] += row[g] }
+                }
+            }
+        }
         if let head = arch.dispersionHead, let gr = ws.gradPxR {
             linear_backward(top.dOut, D + head.weight, D + head.bias, gr, top.out, P + head.weight, nil,
                             B: B, I: H, K: 0, O: G, threads: threads)
-        }
-        if let pxR = arch.pxR, let gr = ws.gradPxR {
-            // Gene blocks across threads; each gene sums its cells in order.
-            let rowsK = config.dispersionRows, d = D + pxR
-            let perBatch = config.dispersion == .geneBatch
-            Parallel.forEachChunk(G, threads: threads, minimumPerChunk: 512) { genes in
-                for i in 0..<B {
-                    let row = gr + i * G
-                    if rowsK == 1 {
-                        for g in genes { d[g] += row[g] }   // contiguous: vectorises
-                    } else {
-                        let k = perBatch ? Int(ws.decoderCodes[i]) : 0
-                        for g in genes { d[g * rowsK + k] += row[g] }
-                    }
-                }
-            }
         }
         if let head = arch.dropoutHead, let gp = ws.gradPi {
             linear_backward(top.dOut, D + head.weight, D + head.bias, gp, top.out, P + head.weight, nil,
