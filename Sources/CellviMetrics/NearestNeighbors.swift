@@ -88,11 +88,13 @@ public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNea
         DispatchQueue.concurrentPerform(iterations: blockCount) { block in
             let r0 = block * blockRows, rows = min(blockRows, n - r0)
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: rows * blockColumns)  // (rows, blockColumns)
-            let heapD = UnsafeMutablePointer<Float>.allocate(capacity: rows * k)  // (rows, k)
-            let heapI = UnsafeMutablePointer<Int32>.allocate(capacity: rows * k)  // (rows, k)
-            defer { tile.deallocate(); heapD.deallocate(); heapI.deallocate() }
-            heapD.initialize(repeating: .infinity, count: rows * k)
-            heapI.initialize(repeating: -1, count: rows * k)
+            let selection = UnsafeMutablePointer<SmallestSelection>.allocate(capacity: rows)
+            for r in 0..<rows { (selection + r).initialize(to: SmallestSelection(k: k)) }
+            defer {
+                tile.deallocate()
+                for r in 0..<rows { selection[r].deallocate() }
+                selection.deinitialize(count: rows); selection.deallocate()
+            }
             var c0 = 0
             while c0 < n {
                 let cols = min(blockColumns, n - c0)
@@ -102,10 +104,13 @@ public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNea
                     let row = tile + r * cols
                     let selfColumn = r0 + r - c0
                     if selfColumn >= 0 && selfColumn < cols { row[selfColumn] = -.greatestFiniteMagnitude }
-                    pushSmallest(row, count: cols, offset: c0, heapD: heapD + r * k, heapI: heapI + r * k, k: k)
+                    selection[r].offer(row, count: cols, offset: c0)
                 }
                 c0 += cols
             }
+            let heapI = UnsafeMutablePointer<Int32>.allocate(capacity: rows * k)  // (rows, k)
+            defer { heapI.deallocate() }
+            for r in 0..<rows { selection[r].finish(heapI + r * k) }
             for r in 0..<rows {
                 let i = r0 + r
                 finalizeRow(i, x: xp, dimensions: d, heapI: heapI + r * k, k: k,
@@ -115,6 +120,79 @@ public func exactNearestNeighbors(embedding x: Matrix, k requested: Int) -> KNea
         }
     }}}}}
     return KNearestNeighbors(cellCount: n, neighborCount: k, indices: indices, distances: distances)
+}
+
+/// The k smallest candidates of one query row by (value, index), offered in increasing index order:
+/// accepted candidates (value below the current k-th) go to a buffer of 4k keys, which a quickselect cuts
+/// back to the k smallest when full. Keys pack an order-preserving image of the value above the index,
+/// so equal values keep the lower index (the earlier candidate).
+struct SmallestSelection {
+    let k: Int, capacity: Int
+    var keys: UnsafeMutablePointer<UInt64>  // (capacity)
+    var count = 0
+    var threshold = Float.infinity  // value of the k-th smallest once k were kept
+
+    init(k: Int) {
+        self.k = k; capacity = 4 * k
+        keys = .allocate(capacity: capacity)
+    }
+
+    func deallocate() { keys.deallocate() }
+
+    @inline(__always) static func key(_ value: Float, _ index: Int32) -> UInt64 {
+        let bits = value.bitPattern
+        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt64(ordered) << 32 | UInt64(UInt32(bitPattern: index))
+    }
+
+    @inline(__always) static func value(_ key: UInt64) -> Float {
+        let ordered = UInt32(truncatingIfNeeded: key >> 32)
+        return Float(bitPattern: ordered & 0x8000_0000 != 0 ? ordered & 0x7FFF_FFFF : ~ordered)
+    }
+
+    mutating func offer(_ values: UnsafePointer<Float>, count n: Int, offset: Int) {
+        let raw = UnsafeRawPointer(values)
+        var p = 0
+        while p + 8 <= n {
+            let group = raw.loadUnaligned(fromByteOffset: p * 4, as: SIMD8<Float>.self)
+            if any(group .< SIMD8<Float>(repeating: threshold)) {
+                for q in p..<(p + 8) where values[q] < threshold { push(values[q], Int32(q + offset)) }
+            }
+            p += 8
+        }
+        for q in p..<n where values[q] < threshold { push(values[q], Int32(q + offset)) }
+    }
+
+    @inline(__always) mutating func push(_ value: Float, _ index: Int32) {
+        keys[count] = Self.key(value, index)
+        count += 1
+        if count == capacity { shrink() }
+    }
+
+    /// Keeps the k smallest keys in keys[0..<k] (unordered) and sets the threshold to the k-th value.
+    mutating func shrink() {
+        guard count > k else { return }
+        var lo = 0, hi = count - 1
+        let target = k - 1
+        while lo < hi {
+            let pivot = keys[(lo + hi) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while keys[i] < pivot { i += 1 }
+                while keys[j] > pivot { j -= 1 }
+                if i <= j { let t = keys[i]; keys[i] = keys[j]; keys[j] = t; i += 1; j -= 1 }
+            }
+            if target <= j { hi = j } else if target >= i { lo = i } else { break }
+        }
+        count = k
+        threshold = Self.value(keys[target])
+    }
+
+    /// Writes the k chosen indices (any order; −1 pads when fewer than k were offered).
+    mutating func finish(_ out: UnsafeMutablePointer<Int32>) {
+        shrink()
+        for j in 0..<k { out[j] = j < count ? Int32(bitPattern: UInt32(truncatingIfNeeded: keys[j])) : -1 }
+    }
 }
 
 /// Offers `count` candidate squared distances to a max-heap holding the k smallest seen so far.
