@@ -54,8 +54,8 @@ struct EvaluateCommand: ParsableCommand {
         let data = try SingleCellReader.read(path: input, options: options)
         Log.info(String(format: "read: %.2f s wall", Date().timeIntervalSince(readStart)))
         let latent = try obsmMatrix(data, key: embedding, flag: "--embedding")
-        let batches = try labels(data, column: batchKey, flag: "--batch-key")
-        let cellTypes = try labels(data, column: labelsKey, flag: "--labels-key")
+        let batches = try obsLabels(data, column: batchKey, file: input, flag: "--batch-key")
+        let cellTypes = try obsLabels(data, column: labelsKey, file: input, flag: "--labels-key")
         let pre: Matrix
         if let preEmbedding {
             pre = try obsmMatrix(data, key: preEmbedding, flag: "--pre-embedding")
@@ -95,10 +95,6 @@ struct EvaluateCommand: ParsableCommand {
         return matrix
     }
 
-    private func labels(_ data: AnnData, column: String, flag: String) throws -> [String] {
-        let coded = try categoryCodes(data, column: column, file: input, flag: flag)
-        return coded.codes.map { coded.categories[Int($0)] }
-    }
 }
 
 /// The metrics with scib-metrics' names, as JSON keys and as a table.

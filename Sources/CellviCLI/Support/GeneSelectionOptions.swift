@@ -20,9 +20,7 @@ struct GeneSelectionOptions: ParsableArguments {
     func selectHighlyVariableGenes(in data: AnnData, file: String) throws -> GeneSubset? {
         guard let nTopGenes else { return nil }
         let matrix = try counts.counts(in: data, file: file)
-        let labels = try batch.batchKey.map { key in
-            try categoryCodes(data, column: key, file: file, flag: "--batch-key")
-        }.map { coded in coded.codes.map { coded.categories[Int($0)] } }
+        let labels = try batch.batchKey.map { try obsLabels(data, column: $0, file: file, flag: "--batch-key") }
         let hvg = try HighlyVariableGenes.seuratV3(counts: matrix, topGeneCount: min(nTopGenes, data.variableCount), batchLabels: labels)
         return GeneSubset(genes: hvg.selected.sorted(), statistics: hvg, batchAware: labels != nil)
     }

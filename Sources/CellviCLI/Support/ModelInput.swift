@@ -20,9 +20,7 @@ struct ModelInputOptions: ParsableArguments {
     /// The model and INPUT's counts arranged as the model's genes, with batch codes in the model's order.
     func load() throws -> (checkpoint: SCVIModel.Checkpoint, data: AnnData, counts: CSRMatrix, batchCodes: [Int32]) {
         let checkpoint = try SCVIModel.load(from: model)
-        var options = H5ADReadOptions.countsOnly
-        options.loadLayers = counts.layer != "X" && !counts.layer.hasPrefix("raw")
-        options.loadRaw = counts.layer.hasPrefix("raw")
+        var options = counts.readOptions
         options.loadObsm = true
         let data = try SingleCellReader.read(path: input, options: options)
         let matrix = try data.matrix(counts.layer, file: input)
@@ -33,8 +31,7 @@ struct ModelInputOptions: ParsableArguments {
         if !missing.isEmpty { Log.warning("\(missing.count) of the model's \(checkpoint.geneNames.count) genes are absent from \(input); filled with zeros") }
         let batches: [String]
         if let key = batch.batchKey {
-            let coded = try categoryCodes(data, column: key, file: input, flag: "--batch-key")
-            batches = coded.codes.map { coded.categories[Int($0)] }
+            batches = try obsLabels(data, column: key, file: input, flag: "--batch-key")
         } else if checkpoint.batchCategories.count == 1 {
             batches = [String](repeating: checkpoint.batchCategories[0], count: data.observationCount)
         } else {

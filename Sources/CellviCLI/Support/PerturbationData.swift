@@ -28,15 +28,11 @@ struct PerturbationData {
     /// `requestedType`: --model-type (a given --model decides the type; scgen with an NB model is an error).
     static func prepare(input: String, design: PerturbationDesignOptions, genes: GeneSelectionOptions,
                         modelPath: String?, requestedType: PerturbationModelType) throws -> PerturbationData {
-        var options = H5ADReadOptions.countsOnly
-        options.loadLayers = genes.counts.layer != "X" && !genes.counts.layer.hasPrefix("raw")
-        options.loadRaw = genes.counts.layer.hasPrefix("raw")
-        options.loadObsm = false
-        var data = try SingleCellReader.read(path: input, options: options)
+        var data = try SingleCellReader.read(path: input, options: genes.counts.readOptions)
         let inputCells = data.observationCount, inputGenes = data.variableCount
         // Fail on a missing column before any work.
-        _ = try labels(data, column: design.conditionKey, file: input, flag: "--condition-key")
-        _ = try labels(data, column: design.cellTypeKey, file: input, flag: "--cell-type-key")
+        _ = try obsLabels(data, column: design.conditionKey, file: input, flag: "--condition-key")
+        _ = try obsLabels(data, column: design.cellTypeKey, file: input, flag: "--cell-type-key")
         var counts = try genes.counts.counts(in: data, file: input)
         data.x = counts; data.layers = [:]; data.raw = nil
         var checkpoint: SCVIModel.Checkpoint?, scgenCheckpoint: ScGenVAE.Checkpoint?
@@ -66,8 +62,8 @@ struct PerturbationData {
             data = data.selectingCells(kept)
             counts = data.x!
         }
-        let conditions = try labels(data, column: design.conditionKey, file: input, flag: "--condition-key")
-        let cellTypes = try labels(data, column: design.cellTypeKey, file: input, flag: "--cell-type-key")
+        let conditions = try obsLabels(data, column: design.conditionKey, file: input, flag: "--condition-key")
+        let cellTypes = try obsLabels(data, column: design.cellTypeKey, file: input, flag: "--cell-type-key")
         var batchCodes: [Int32], batchCategories: [String]
         if let checkpoint {
             let batches: [String]
@@ -92,19 +88,5 @@ struct PerturbationData {
         return PerturbationData(data: data, counts: counts, logNormalized: LogNormalization.apply(counts), conditions: conditions,
                                 cellTypes: cellTypes, batchCodes: batchCodes, batchCategories: batchCategories,
                                 checkpoint: checkpoint, scgenCheckpoint: scgenCheckpoint, shape: shape)
-    }
-
-    /// Every cell's label in an obs column; a missing column or value is an error naming the flag.
-    private static func labels(_ data: AnnData, column: String, file: String, flag: String) throws -> [String] {
-        guard let values = data.obs[column] else {
-            throw CellviIOError.missingKey(file: file, key: "obs/\(column)", available: data.obs.columnNames,
-                                           fix: "Pass one of the obs columns to \(flag).")
-        }
-        let labels = values.labels
-        if let missing = labels.firstIndex(where: { $0 == nil }) {
-            throw CellviIOError.invalid(file: file, key: "obs/\(column)", problem: "cell \(data.obsNames[missing]) has no value",
-                                        fix: "Fill the missing values or drop those cells before using \(flag).")
-        }
-        return labels.map { $0! }
     }
 }

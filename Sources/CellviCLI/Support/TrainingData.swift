@@ -13,11 +13,7 @@ struct TrainingData {
     var shape: [String: AnyEncodable]
 
     static func prepare(input: String, genes: GeneSelectionOptions, labelsKey: String?) throws -> TrainingData {
-        var options = H5ADReadOptions.countsOnly
-        options.loadLayers = genes.counts.layer != "X" && !genes.counts.layer.hasPrefix("raw")
-        options.loadRaw = genes.counts.layer.hasPrefix("raw")
-        options.loadObsm = false
-        var data = try SingleCellReader.read(path: input, options: options)
+        var data = try SingleCellReader.read(path: input, options: genes.counts.readOptions)
         let inputCells = data.observationCount, inputGenes = data.variableCount
         if let labelsKey, data.obs[labelsKey] == nil {
             throw CellviIOError.missingKey(file: input, key: "obs/\(labelsKey)", available: data.obs.columnNames,
