@@ -73,11 +73,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: .customLong("kl-warmup-epochs"), help: "Epochs over which the KL weight rises linearly from 0.")
     var klWarmupEpochs = 400
 
-    @Option(help: "Random seed: the same seed and thread count give bit-identical results.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Threads for BLAS and element-wise work.")
-    var threads = 2
+    @OptionGroup var reproducibility: ReproducibilityOptions
+    var seed: UInt64 { reproducibility.seed }
+    var threads: Int { reproducibility.threads }
 
     func validate() throws {
         var problems: [String] = []
@@ -86,7 +84,6 @@ struct TrainingOptions: ParsableArguments {
         if !(learningRate > 0) { problems.append("--learning-rate must be positive (got \(learningRate)).") }
         if !(maxKLWeight >= 0) { problems.append("--max-kl-weight must be non-negative (got \(maxKLWeight)).") }
         if klWarmupEpochs < 0 { problems.append("--kl-warmup-epochs must be non-negative (got \(klWarmupEpochs)).") }
-        if threads < 1 { problems.append("--threads must be at least 1 (got \(threads)).") }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
@@ -101,5 +98,18 @@ struct TrainingOptions: ParsableArguments {
         t.seed = seed
         t.threads = threads
         return t
+    }
+}
+
+/// `--seed` and `--threads`: together they make a run bit-identical.
+struct ReproducibilityOptions: ParsableArguments {
+    @Option(help: "Random seed: the same seed and thread count give bit-identical results.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads for BLAS and element-wise work.")
+    var threads = 2
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
     }
 }

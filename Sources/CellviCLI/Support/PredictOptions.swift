@@ -99,18 +99,15 @@ struct PredictTrainingOptions: ParsableArguments {
           help: "Stop when the validation loss stops improving (default nb off, patience 45; scgen on, patience 25).")
     var earlyStopping: Bool?
 
-    @Option(help: "Random seed for training, balancing and sampling: the same seed and thread count give the same results.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Threads for BLAS and element-wise work.")
-    var threads = 2
+    @OptionGroup var reproducibility: ReproducibilityOptions
+    var seed: UInt64 { reproducibility.seed }
+    var threads: Int { reproducibility.threads }
 
     func validate() throws {
         var problems: [String] = []
         if let epochs, epochs < 1 { problems.append("--epochs must be at least 1 (got \(epochs)).") }
         if let batchSize, batchSize < 3 { problems.append("--batch-size must be at least 3 (BatchNorm needs several cells; got \(batchSize)).") }
         if !(learningRate > 0) { problems.append("--learning-rate must be positive (got \(learningRate)).") }
-        if threads < 1 { problems.append("--threads must be at least 1 (got \(threads)).") }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
