@@ -69,22 +69,23 @@ public final class HDF5Group: HDF5Object {
 
     /// Opens the group at the relative path `name`.
     public func group(_ name: String) throws -> HDF5Group {
-        let target = childPath(name)
-        guard contains(name) else { throw HDF5Error.missingObject(file: file.path, object: target) }
-        guard kind(of: name) == .group else {
-            throw HDF5Error.unexpectedType(file: file.path, object: target, expected: "a group", found: "a dataset")
-        }
-        return try HDF5Group(file: file, parent: id, name: name, path: target)
+        try HDF5Group(file: file, parent: id, name: name, path: try existingChild(name, of: .group))
     }
 
     /// Opens the dataset at the relative path `name`.
     public func dataset(_ name: String) throws -> HDF5Dataset {
+        try HDF5Dataset(file: file, parent: id, name: name, path: try existingChild(name, of: .dataset))
+    }
+
+    /// The absolute path of child `name`, after checking that it exists and is of `kind`.
+    private func existingChild(_ name: String, of kind: HDF5ObjectKind) throws -> String {
         let target = childPath(name)
         guard contains(name) else { throw HDF5Error.missingObject(file: file.path, object: target) }
-        guard kind(of: name) == .dataset else {
-            throw HDF5Error.unexpectedType(file: file.path, object: target, expected: "a dataset", found: "a group")
+        guard self.kind(of: name) == kind else {
+            throw HDF5Error.unexpectedType(file: file.path, object: target, expected: kind == .group ? "a group" : "a dataset",
+                                           found: kind == .group ? "a dataset" : "a group")
         }
-        return try HDF5Dataset(file: file, parent: id, name: name, path: target)
+        return target
     }
 
     /// Creates a child group.

@@ -78,10 +78,7 @@ struct TrainingOptions: ParsableArguments {
     var threads: Int { reproducibility.threads }
 
     func validate() throws {
-        var problems: [String] = []
-        if let epochs, epochs < 1 { problems.append("--epochs must be at least 1 (got \(epochs)).") }
-        if batchSize < 3 { problems.append("--batch-size must be at least 3 (BatchNorm needs several cells; got \(batchSize)).") }
-        if !(learningRate > 0) { problems.append("--learning-rate must be positive (got \(learningRate)).") }
+        var problems = optimisationProblems(epochs: epochs, batchSize: batchSize, learningRate: learningRate)
         if !(maxKLWeight >= 0) { problems.append("--max-kl-weight must be non-negative (got \(maxKLWeight)).") }
         if klWarmupEpochs < 0 { problems.append("--kl-warmup-epochs must be non-negative (got \(klWarmupEpochs)).") }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
@@ -112,4 +109,13 @@ struct ReproducibilityOptions: ParsableArguments {
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
     }
+}
+
+/// What is wrong with the optimisation flags shared by `train` and `predict`, one sentence each.
+func optimisationProblems(epochs: Int?, batchSize: Int?, learningRate: Float) -> [String] {
+    var problems: [String] = []
+    if let epochs, epochs < 1 { problems.append("--epochs must be at least 1 (got \(epochs)).") }
+    if let batchSize, batchSize < 3 { problems.append("--batch-size must be at least 3 (BatchNorm needs several cells; got \(batchSize)).") }
+    if !(learningRate > 0) { problems.append("--learning-rate must be positive (got \(learningRate)).") }
+    return problems
 }

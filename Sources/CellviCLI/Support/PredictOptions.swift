@@ -104,10 +104,7 @@ struct PredictTrainingOptions: ParsableArguments {
     var threads: Int { reproducibility.threads }
 
     func validate() throws {
-        var problems: [String] = []
-        if let epochs, epochs < 1 { problems.append("--epochs must be at least 1 (got \(epochs)).") }
-        if let batchSize, batchSize < 3 { problems.append("--batch-size must be at least 3 (BatchNorm needs several cells; got \(batchSize)).") }
-        if !(learningRate > 0) { problems.append("--learning-rate must be positive (got \(learningRate)).") }
+        let problems = optimisationProblems(epochs: epochs, batchSize: batchSize, learningRate: learningRate)
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
