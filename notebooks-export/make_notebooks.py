@@ -1,49 +1,77 @@
 #!/usr/bin/env python3
-"""Builds and executes the example notebooks on cellvi outputs, exporting them to Markdown + PNG.
+"""Executes the example notebooks on cellvi's outputs and exports each as .ipynb (with outputs) + .html.
 
-usage: python3 notebooks-export/make_notebooks.py [DEMO_OUTPUT_DIR]   (default: demo-output, from `make demo`)
-needs: pip install scanpy nbformat nbconvert ipykernel
+usage: python3 notebooks-export/make_notebooks.py [NAME ...]     (default: every src/*.py)
+
+Run by notebooks-export/build.sh after it has run the cellvi commands; the notebooks read the files those
+commands wrote under notebooks-export/work/ (WORK overrides) and call the binary in $CELLVI for the two quick
+`cellvi evaluate` runs they make themselves. Each notebook's source is notebooks-export/src/NAME.py in the
+"percent" format: a line `# %% [markdown]` starts a markdown cell (its lines are `# `-commented), a line
+`# %%` starts a code cell.
+needs: pip install scanpy nbformat nbclient nbconvert ipykernel
 """
-import os, sys, nbformat
-from nbconvert import MarkdownExporter
-from nbconvert.preprocessors import ExecutePreprocessor
+import base64, io, os, sys, time
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-demo = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "demo-output"))
 
-cells = [
-    ("md", "# cellvi latent space in scanpy\n\n`cellvi train` wrote `cellvi.h5ad` with the scVI latent in "
-           "`obsm[\"X_scVI\"]`. It opens directly in scanpy: neighbours, UMAP and Leiden on the latent, compared with "
-           "the uncorrected PCA of the same counts. Data: 2000 PBMCs from three 10x technologies "
-           "(`datasets/pbmc10x_3tech_savercat`), trained with `make demo`."),
-    ("code", f"import scanpy as sc, pandas as pd, matplotlib.pyplot as plt\nDEMO = {os.path.relpath(demo, HERE)!r}\n"
-             "adata = sc.read_h5ad(f\"{DEMO}/cellvi.h5ad\")\nadata"),
-    ("md", "## Training curves (`history.csv`)"),
-    ("code", "history = pd.read_csv(f\"{DEMO}/history.csv\")\n"
-             "ax = history.plot(x=\"epoch\", y=[\"elbo_train\", \"elbo_validation\"], figsize=(6, 3.5))\n"
-             "ax.set_ylabel(\"ELBO per cell (lower is better)\"); ax.set_ylim(history.elbo_validation.min() * 0.97, history.elbo_validation.quantile(0.9));"),
-    ("md", "## Uncorrected: PCA of log-normalized counts"),
-    ("code", "raw = adata.copy()\nsc.pp.normalize_total(raw, target_sum=1e4); sc.pp.log1p(raw)\n"
-             "sc.pp.pca(raw, n_comps=30)\nsc.pp.neighbors(raw)\nsc.tl.umap(raw, random_state=0)\n"
-             "sc.pl.umap(raw, color=[\"batch\", \"cell_type\"], wspace=0.35)"),
-    ("md", "## cellvi: the scVI latent\n\nThe technologies mix while the cell types stay apart."),
-    ("code", "sc.pp.neighbors(adata, use_rep=\"X_scVI\")\nsc.tl.umap(adata, random_state=0)\n"
-             "sc.tl.leiden(adata, resolution=0.5, random_state=0, flavor=\"igraph\", n_iterations=2, directed=False)\n"
-             "sc.pl.umap(adata, color=[\"batch\", \"cell_type\", \"leiden\"], wspace=0.35)"),
-    ("code", "pd.crosstab(adata.obs[\"leiden\"], adata.obs[\"cell_type\"])"),
-]
 
-nb = nbformat.v4.new_notebook()
-nb.cells = [nbformat.v4.new_markdown_cell(t) if k == "md" else nbformat.v4.new_code_cell(t) for k, t in cells]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(nb, {"metadata": {"path": HERE}})
-name = "scvi_latent_in_scanpy"
-nbformat.write(nb, os.path.join(HERE, name + ".ipynb"))
-body, resources = MarkdownExporter().from_notebook_node(nb, resources={"output_files_dir": name + "_files"})
-with open(os.path.join(HERE, name + ".md"), "w") as f:
-    f.write(body)
-os.makedirs(os.path.join(HERE, name + "_files"), exist_ok=True)
-for path, data in resources.get("outputs", {}).items():
-    with open(os.path.join(HERE, path), "wb") as f:
-        f.write(data)
-print("wrote", os.path.join(HERE, name + ".md"))
+def read_percent_script(path):
+    """Splits a percent-format script into notebook cells."""
+    cells, kind, lines = [], None, []
+
+    def flush():
+        text = "\n".join(lines).strip("\n")
+        if kind == "markdown":
+            text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in text.split("\n"))
+            cells.append(nbformat.v4.new_markdown_cell(text))
+        elif kind == "code" and text:
+            cells.append(nbformat.v4.new_code_cell(text))
+
+    with open(path) as f:
+        for line in f.read().split("\n"):
+            if line.startswith("# %%"):
+                flush()
+                kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+            elif kind is not None:
+                lines.append(line)
+    flush()
+    return cells
+
+
+def shrink_png(data):
+    """Re-encodes a base64 PNG as a 128-colour palette PNG on white (a plot loses nothing visible; ~4x smaller)."""
+    image = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA")
+    flat = Image.new("RGBA", image.size, "white")
+    flat.alpha_composite(image)
+    palette = flat.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, "PNG", optimize=True)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def build(name):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = read_percent_script(os.path.join(HERE, "src", name + ".py"))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    start = time.time()
+    NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": HERE}}).execute()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                output["data"]["image/png"] = shrink_png(output["data"]["image/png"])
+    nbformat.write(nb, os.path.join(HERE, name + ".ipynb"))
+    html, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+    with open(os.path.join(HERE, name + ".html"), "w") as f:
+        f.write(html)
+    print(f"make_notebooks.py: executed {name} in {time.time() - start:.0f} s; wrote notebooks-export/{name}.ipynb "
+          f"and .html", file=sys.stderr)
+
+
+names = sys.argv[1:] or sorted(p[:-3] for p in os.listdir(os.path.join(HERE, "src")) if p.endswith(".py"))
+for name in names:
+    build(name)

@@ -1,0 +1,30 @@
+"""Shared set-up for the notebooks (imported by each; not a notebook itself)."""
+import json, os, subprocess, warnings
+
+import matplotlib
+import matplotlib.pyplot as plt
+import scanpy as sc
+
+WORK = os.environ.get("WORK", "work")                       # where build.sh wrote the cellvi outputs
+CELLVI = os.environ.get("CELLVI", "../.build/release/cellvi")  # the binary build.sh built
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
+sc.settings.verbosity = 0
+sc.set_figure_params(dpi=90, frameon=True, vector_friendly=True, fontsize=10, ipython_format="png")
+matplotlib.rcParams.update({"figure.dpi": 90, "savefig.dpi": 90, "axes.grid": False})
+
+
+def commands(prefix):
+    """The cellvi commands build.sh ran for this notebook, as it logged them in WORK/commands.txt."""
+    with open(os.path.join(WORK, "commands.txt")) as f:
+        for line in f:
+            tag, _, command = line.rstrip("\n").partition("\t")
+            if tag.startswith(prefix):
+                print(command)
+
+
+def cellvi_json(*args):
+    """Runs `cellvi ARGS --json` and returns the parsed JSON it prints on stdout."""
+    print("$ cellvi " + " ".join(args) + " --json")
+    out = subprocess.run([CELLVI, *args, "--json"], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
