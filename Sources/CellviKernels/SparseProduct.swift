@@ -125,32 +125,36 @@ public enum SparseProduct {
 
     /// out(B, n) = X(B, k) · wt(k, n) through the column-major copy of X: each weight row is read
     /// once, 64 columns at a time into registers, and added into the rows of the cells holding that
-    /// gene (the output block stays in cache). With sorted CSR indices the sum order per element is
-    /// that of the row-wise `forward`. Threads split the n output columns (fixed blocks of 64), so
+    /// gene. Each 64-column piece is summed in its own contiguous (B, 64) block (it stays in L1, and
+    /// threads never write neighbouring cache lines), then copied into `out`. With sorted CSR indices
+    /// the sum order per element is that of the row-wise `forward`. Threads split the pieces, so
     /// results do not depend on the thread count. Falls back to `forward` when `scratch` is too small.
     public static func forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows, _ wt: UnsafePointer<Float>,
                                n: Int, k: Int, scratch: SparseColumnScratch, threads: Int = 1) {
         guard scratch.load(x, columns: k, threads: threads) else { forward(out, x, wt, n: n, threads: threads); return }
         let starts = scratch.columnStarts, rows = scratch.rows, vals = scratch.values
-        let B = x.rowCount, blocks = n / 64, pieces = blocks + (n % 64 > 0 ? 1 : 0)
+        let B = x.rowCount, pieces = (n + 63) / 64
+        let blocks = scratch.pieceBlocks(floats: pieces * B * 64)  // (pieces, B, 64)
         Parallel.forEachChunk(pieces, threads: threads) { pieceRange in
             for piece in pieceRange {
-                let j0 = piece * 64, j1 = min(n, j0 + 64)
-                for i in 0..<B { (out + i * n + j0).update(repeating: 0, count: j1 - j0) }
+                let j0 = piece * 64, width = min(64, n - j0)
+                let block = blocks + piece * B * 64
+                block.update(repeating: 0, count: B * 64)
                 for c in 0..<k {
                     let lo = Int(starts[c]), hi = Int(starts[c + 1])
                     if lo == hi { continue }
                     let w = wt + c * n + j0
-                    if j1 - j0 == 64 {
+                    if width == 64 {
                         let weights = Accumulator64(w)
-                        for e in lo..<hi { weights.fusedAddScaled(out + Int(rows[e]) * n + j0, vals[e]) }
+                        for e in lo..<hi { weights.fusedAddScaled(block + Int(rows[e]) * 64, vals[e]) }
                     } else {
                         for e in lo..<hi {
-                            let o = out + Int(rows[e]) * n + j0, v = vals[e]
-                            for j in 0..<(j1 - j0) { o[j] = o[j].addingProduct(v, w[j]) }
+                            let o = block + Int(rows[e]) * 64, v = vals[e]
+                            for j in 0..<width { o[j] = o[j].addingProduct(v, w[j]) }
                         }
                     }
                 }
+                for i in 0..<B { (out + i * n + j0).update(from: block + i * 64, count: width) }
             }
         }
     }
@@ -270,6 +274,19 @@ public final class SparseColumnScratch {
         return true
     }
 
+    /// A 64-byte-aligned buffer of at least `floats` floats for `SparseProduct.forward`'s per-piece
+    /// sums; grows (reallocates) only when a larger product comes along.
+    func pieceBlocks(floats: Int) -> UnsafeMutablePointer<Float> {
+        if floats > pieceCapacity {
+            pieceStorage?.deallocate()
+            pieceStorage = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64)
+            pieceCapacity = floats
+        }
+        return pieceStorage!.assumingMemoryBound(to: Float.self)
+    }
+    private var pieceStorage: UnsafeMutableRawPointer?
+    private var pieceCapacity = 0
+
     /// Forgets the loaded copy. Call when the matrix behind the views may have changed; the
     /// network calls it at the start of every forward pass.
     public func invalidate() { loadedColumns = -1 }
@@ -281,7 +298,7 @@ public final class SparseColumnScratch {
         rows = .allocate(capacity: max(capacity, 1)); rows.initialize(repeating: 0, count: max(capacity, 1))
         values = .allocate(capacity: max(capacity, 1)); values.initialize(repeating: 0, count: max(capacity, 1))
     }
-    deinit { columnStarts.deallocate(); rows.deallocate(); values.deallocate() }
+    deinit { columnStarts.deallocate(); rows.deallocate(); values.deallocate(); pieceStorage?.deallocate() }
 }
 
 /// 64 floats held in eight SIMD8 registers: acc += v · w[0..<64] with fused multiply-adds.
