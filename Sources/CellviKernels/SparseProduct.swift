@@ -301,51 +301,46 @@ public final class SparseColumnScratch {
     deinit { columnStarts.deallocate(); rows.deallocate(); values.deallocate(); pieceStorage?.deallocate() }
 }
 
-/// 64 floats held in eight SIMD8 registers: acc += v · w[0..<64] with fused multiply-adds.
+/// 64 floats held in four SIMD16 values (four AVX-512 registers, or eight AVX2 ones):
+/// acc += v · w[0..<64] with fused multiply-adds.
 struct Accumulator64 {
-    var a0, a1, a2, a3, a4, a5, a6, a7: SIMD8<Float>
+    var a0, a1, a2, a3: SIMD16<Float>
 
     @inline(__always)
     init(_ start: UnsafePointer<Float>?) {
         if let p = start {
             a0 = Self.load(p, 0); a1 = Self.load(p, 1); a2 = Self.load(p, 2); a3 = Self.load(p, 3)
-            a4 = Self.load(p, 4); a5 = Self.load(p, 5); a6 = Self.load(p, 6); a7 = Self.load(p, 7)
         } else {
-            let z = SIMD8<Float>(repeating: 0)
-            a0 = z; a1 = z; a2 = z; a3 = z; a4 = z; a5 = z; a6 = z; a7 = z
+            let z = SIMD16<Float>(repeating: 0)
+            a0 = z; a1 = z; a2 = z; a3 = z
         }
     }
 
     @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, _ k: Int) -> SIMD8<Float> {
-        UnsafeRawPointer(p + 8 * k).loadUnaligned(as: SIMD8<Float>.self)
+    static func load(_ p: UnsafePointer<Float>, _ k: Int) -> SIMD16<Float> {
+        UnsafeRawPointer(p + 16 * k).loadUnaligned(as: SIMD16<Float>.self)
     }
 
     @inline(__always)
     mutating func add(_ v: Float, _ w: UnsafePointer<Float>) {
-        let s = SIMD8<Float>(repeating: v)
+        let s = SIMD16<Float>(repeating: v)
         a0.addProduct(s, Self.load(w, 0)); a1.addProduct(s, Self.load(w, 1))
         a2.addProduct(s, Self.load(w, 2)); a3.addProduct(s, Self.load(w, 3))
-        a4.addProduct(s, Self.load(w, 4)); a5.addProduct(s, Self.load(w, 5))
-        a6.addProduct(s, Self.load(w, 6)); a7.addProduct(s, Self.load(w, 7))
     }
 
     @inline(__always)
     func store(_ p: UnsafeMutablePointer<Float>) {
         let r = UnsafeMutableRawPointer(p)
-        r.storeBytes(of: a0, toByteOffset: 0, as: SIMD8<Float>.self); r.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-        r.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self); r.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-        r.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self); r.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
-        r.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self); r.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
+        r.storeBytes(of: a0, toByteOffset: 0, as: SIMD16<Float>.self); r.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<Float>.self)
+        r.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<Float>.self); r.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<Float>.self)
     }
 
     /// p[0..<64] = fma(v, self, p[0..<64]), element by element.
     @inline(__always)
     func fusedAddScaled(_ p: UnsafeMutablePointer<Float>, _ v: Float) {
-        let s = SIMD8<Float>(repeating: v), q = UnsafePointer(p)
+        let s = SIMD16<Float>(repeating: v), q = UnsafePointer(p)
         var o = Accumulator64(q)
         o.a0.addProduct(s, a0); o.a1.addProduct(s, a1); o.a2.addProduct(s, a2); o.a3.addProduct(s, a3)
-        o.a4.addProduct(s, a4); o.a5.addProduct(s, a5); o.a6.addProduct(s, a6); o.a7.addProduct(s, a7)
         o.store(p)
     }
 
@@ -355,7 +350,6 @@ struct Accumulator64 {
         var sum = self
         let q = UnsafePointer(p)
         sum.a0 += Self.load(q, 0); sum.a1 += Self.load(q, 1); sum.a2 += Self.load(q, 2); sum.a3 += Self.load(q, 3)
-        sum.a4 += Self.load(q, 4); sum.a5 += Self.load(q, 5); sum.a6 += Self.load(q, 6); sum.a7 += Self.load(q, 7)
         sum.store(p)
     }
 }
