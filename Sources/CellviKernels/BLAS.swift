@@ -1,6 +1,7 @@
 import COpenBLAS
 
-/// Row-major single-precision matrix products over OpenBLAS `cblas_sgemm`.
+/// Row-major single-precision matrix products: `TiledGemm` when the build has AVX-512
+/// (CELLVI_SIMD16_GEMM, set by Package.swift), otherwise OpenBLAS `cblas_sgemm`.
 public enum BLAS {
     /// Sets the number of OpenBLAS threads (deterministic for a fixed count).
     public static func setThreadCount(_ count: Int) {
@@ -22,6 +23,13 @@ public enum BLAS {
             else { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
             return
         }
+        #if CELLVI_SIMD16_GEMM
+        if TiledGemm.accepts(m: m, n: n, k: k, alpha: alpha, beta: beta) {
+            TiledGemm.gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                           m: m, n: n, k: k, beta: beta)
+            return
+        }
+        #endif
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,

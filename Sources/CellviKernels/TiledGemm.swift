@@ -1,0 +1,183 @@
+/// Register-tiled single-precision GEMM on SIMD16 vectors, for CPUs with AVX-512 (32 vector
+/// registers hold a 6 × 64 tile of C). Row-major, the same contract as `BLAS.gemm`:
+/// c(m, n) = alpha · op(a) · op(b) + beta · c. op(a) is read in place (one scalar broadcast per row
+/// and step of k); op(b) is read as rows of 64 columns, packed into a panel first when transposed.
+/// The sum order of every element is fixed by the shapes alone.
+public enum TiledGemm {
+    typealias V = SIMD16<Float>
+    public static let tileRows = 6, tileColumns = 64, depthBlock = 256
+
+    @inline(__always) static func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    @inline(__always) static func st(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+
+    /// c tile (6 × 64, row stride ldc) += Σ_k a(i, k) · b[k·ldb ..< k·ldb + 64], a(i, k) = a[i·si + k·sk].
+    @inline(__always)
+    static func kernel6x64(_ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: UnsafePointer<Float>, si: Int, sk: Int,
+                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool) {
+        let z = V(repeating: 0)
+        var c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z
+        var c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z
+        if accumulate {
+            c00 = ld(c); c01 = ld(c + 16); c02 = ld(c + 32); c03 = ld(c + 48)
+            c10 = ld(c + ldc); c11 = ld(c + ldc + 16); c12 = ld(c + ldc + 32); c13 = ld(c + ldc + 48)
+            c20 = ld(c + 2 * ldc); c21 = ld(c + 2 * ldc + 16); c22 = ld(c + 2 * ldc + 32); c23 = ld(c + 2 * ldc + 48)
+            c30 = ld(c + 3 * ldc); c31 = ld(c + 3 * ldc + 16); c32 = ld(c + 3 * ldc + 32); c33 = ld(c + 3 * ldc + 48)
+            c40 = ld(c + 4 * ldc); c41 = ld(c + 4 * ldc + 16); c42 = ld(c + 4 * ldc + 32); c43 = ld(c + 4 * ldc + 48)
+            c50 = ld(c + 5 * ldc); c51 = ld(c + 5 * ldc + 16); c52 = ld(c + 5 * ldc + 32); c53 = ld(c + 5 * ldc + 48)
+        }
+        var ap = a, bp = b
+        for _ in 0..<k {
+            let b0 = ld(bp), b1 = ld(bp + 16), b2 = ld(bp + 32), b3 = ld(bp + 48)
+            var s = V(repeating: ap[0])
+            c00.addProduct(s, b0); c01.addProduct(s, b1); c02.addProduct(s, b2); c03.addProduct(s, b3)
+            s = V(repeating: ap[si])
+            c10.addProduct(s, b0); c11.addProduct(s, b1); c12.addProduct(s, b2); c13.addProduct(s, b3)
+            s = V(repeating: ap[2 * si])
+            c20.addProduct(s, b0); c21.addProduct(s, b1); c22.addProduct(s, b2); c23.addProduct(s, b3)
+            s = V(repeating: ap[3 * si])
+            c30.addProduct(s, b0); c31.addProduct(s, b1); c32.addProduct(s, b2); c33.addProduct(s, b3)
+            s = V(repeating: ap[4 * si])
+            c40.addProduct(s, b0); c41.addProduct(s, b1); c42.addProduct(s, b2); c43.addProduct(s, b3)
+            s = V(repeating: ap[5 * si])
+            c50.addProduct(s, b0); c51.addProduct(s, b1); c52.addProduct(s, b2); c53.addProduct(s, b3)
+            ap += sk; bp += ldb
+        }
+        st(c00, c); st(c01, c + 16); st(c02, c + 32); st(c03, c + 48)
+        st(c10, c + ldc); st(c11, c + ldc + 16); st(c12, c + ldc + 32); st(c13, c + ldc + 48)
+        st(c20, c + 2 * ldc); st(c21, c + 2 * ldc + 16); st(c22, c + 2 * ldc + 32); st(c23, c + 2 * ldc + 48)
+        st(c30, c + 3 * ldc); st(c31, c + 3 * ldc + 16); st(c32, c + 3 * ldc + 32); st(c33, c + 3 * ldc + 48)
+        st(c40, c + 4 * ldc); st(c41, c + 4 * ldc + 16); st(c42, c + 4 * ldc + 32); st(c43, c + 4 * ldc + 48)
+        st(c50, c + 5 * ldc); st(c51, c + 5 * ldc + 16); st(c52, c + 5 * ldc + 32); st(c53, c + 5 * ldc + 48)
+    }
+
+    /// One row of a tile: c[0..<64] += Σ_k a[k·sk] · b row k.
+    @inline(__always)
+    static func kernel1x64(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, sk: Int,
+                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool) {
+        let z = V(repeating: 0)
+        var c0 = z, c1 = z, c2 = z, c3 = z
+        if accumulate { c0 = ld(c); c1 = ld(c + 16); c2 = ld(c + 32); c3 = ld(c + 48) }
+        var ap = a, bp = b
+        for _ in 0..<k {
+            let s = V(repeating: ap[0])
+            c0.addProduct(s, ld(bp)); c1.addProduct(s, ld(bp + 16)); c2.addProduct(s, ld(bp + 32)); c3.addProduct(s, ld(bp + 48))
+            ap += sk; bp += ldb
+        }
+        st(c0, c); st(c1, c + 16); st(c2, c + 32); st(c3, c + 48)
+    }
+
+    /// Whether `gemm` takes this product (else the caller uses OpenBLAS).
+    @inline(__always)
+    public static func accepts(m: Int, n: Int, k: Int, alpha: Float, beta: Float) -> Bool {
+        alpha == 1 && (beta == 0 || beta == 1) && m >= tileRows && n >= tileColumns && k >= 16
+    }
+
+    /// c(m, n) = op(a) · op(b) (+ c when beta == 1), with a stack panel for a transposed op(b).
+    public static func gemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
+                            _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                            _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                            m: Int, n: Int, k: Int, beta: Float) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: depthBlock * tileColumns) { panel in
+            gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                 m: m, n: n, k: k, beta: beta, panel: panel.baseAddress!)
+        }
+    }
+
+    /// `gemm` with a caller's panel of depthBlock × 64 floats.
+    static func gemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
+                     _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                     _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                     m: Int, n: Int, k: Int, beta: Float, panel: UnsafeMutablePointer<Float>) {
+        let si = transposeA ? 1 : lda, sk = transposeA ? lda : 1
+        var j0 = 0
+        while j0 < n {
+            let width = min(tileColumns, n - j0)
+            // A partial last panel goes through a zero-padded copy of its columns of C.
+            var k0 = 0
+            while k0 < k {
+                let depth = min(depthBlock, k - k0)
+                // Rows k0..<k0+depth of op(b), columns j0..<j0+width, as rows of 64 (stride bRowStride).
+                let bRows: UnsafePointer<Float>, bRowStride: Int
+                if transposeB || width < tileColumns {
+                    pack(panel, b, ldb: ldb, transposed: transposeB, rows: k0..<k0 + depth, columns: j0..<j0 + width)
+                    bRows = UnsafePointer(panel); bRowStride = tileColumns
+                } else {
+                    bRows = b + k0 * ldb + j0; bRowStride = ldb
+                }
+                let aStart = a + k0 * sk, accumulate = beta != 0 || k0 > 0
+                if width == tileColumns {
+                    var i0 = 0
+                    while i0 + tileRows <= m {
+                        kernel6x64(c + i0 * ldc + j0, ldc: ldc, aStart + i0 * si, si: si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate)
+                        i0 += tileRows
+                    }
+                    while i0 < m {
+                        kernel1x64(c + i0 * ldc + j0, aStart + i0 * si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate)
+                        i0 += 1
+                    }
+                } else {
+                    var row = [Float](repeating: 0, count: tileColumns)
+                    row.withUnsafeMutableBufferPointer { t in
+                        for i in 0..<m {
+                            let ci = c + i * ldc + j0
+                            for j in 0..<width { t[j] = accumulate ? ci[j] : 0 }
+                            kernel1x64(t.baseAddress!, aStart + i * si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: true)
+                            for j in 0..<width { ci[j] = t[j] }
+                        }
+                    }
+                }
+                k0 += depth
+            }
+            j0 += width
+        }
+    }
+
+    /// panel[r][0..<64] = op(b)[rows.lowerBound + r][columns] (zero beyond `columns`).
+    static func pack(_ panel: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int, transposed: Bool,
+                     rows: Range<Int>, columns: Range<Int>) {
+        let width = columns.count
+        if !transposed {
+            for (r, kk) in rows.enumerated() {
+                let dst = panel + r * tileColumns, src = b + kk * ldb + columns.lowerBound
+                for j in 0..<width { dst[j] = src[j] }
+                for j in width..<tileColumns { dst[j] = 0 }
+            }
+            return
+        }
+        // op(b)[kk][j] = b[j · ldb + kk]: 16 × 16 blocks transposed in registers where they fit.
+        let depth = rows.count
+        var r = 0
+        while r + 16 <= depth && width == tileColumns {
+            for j0 in stride(from: 0, to: tileColumns, by: 16) {
+                transpose16(panel + r * tileColumns + j0, ldd: tileColumns,
+                            b + (columns.lowerBound + j0) * ldb + rows.lowerBound + r, lds: ldb)
+            }
+            r += 16
+        }
+        while r < depth {
+            let dst = panel + r * tileColumns, kk = rows.lowerBound + r
+            for j in 0..<width { dst[j] = b[(columns.lowerBound + j) * ldb + kk] }
+            for j in width..<tileColumns { dst[j] = 0 }
+            r += 1
+        }
+    }
+
+    /// dst[c][r] = src[r][c] for a 16 × 16 block: four rounds of pairwise unzips (row pairs
+    /// (2j, 2j+1) → evens to row j, odds to row j + 8), which turn row bits into column bits.
+    @inline(__always)
+    static func transpose16(_ dst: UnsafeMutablePointer<Float>, ldd: Int, _ src: UnsafePointer<Float>, lds: Int) {
+        withUnsafeTemporaryAllocation(of: V.self, capacity: 32) { buf in
+            var x = buf.baseAddress!, y = x + 16
+            for i in 0..<16 { x[i] = ld(src + i * lds) }
+            for _ in 0..<4 {
+                for j in 0..<8 {
+                    let e = x[2 * j], o = x[2 * j + 1]
+                    y[j] = V(lowHalf: e.evenHalf, highHalf: o.evenHalf)
+                    y[j + 8] = V(lowHalf: e.oddHalf, highHalf: o.oddHalf)
+                }
+                swap(&x, &y)
+            }
+            for i in 0..<16 { st(x[i], dst + i * ldd) }
+        }
+    }
+}
