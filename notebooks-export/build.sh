@@ -43,8 +43,8 @@ if ! python3 -c "import scanpy, nbformat, nbclient, nbconvert, ipykernel, scvi" 
 fi
 
 # 3. the commands; each is logged to $WORK/commands.txt (tag TAB command), which the notebooks print
-rm -rf "$WORK"
 mkdir -p "$WORK"
+rm -f "$WORK/commands.txt"     # every output below is replaced by its command
 run() {  # run TAG [--stdout FILE] PROGRAM ARGS...: run one command and log it, with `cellvi` as the program name
     local tag=$1 out=""; shift
     if [ "$1" = --stdout ]; then out=$2; shift 2; fi
@@ -68,9 +68,8 @@ run kang-cd4t "$CELLVI" predict "$KANG" --condition-key condition --control ctrl
 run kang-all "$CELLVI" predict "$KANG" --condition-key condition --control ctrl --stimulated stim \
     --cell-type-key cell_type --all-cell-types --seed 0 --threads "$THREADS" -o "$WORK/kang-all"
 
-# 4. execute and export the notebooks (they read $WORK and call $CELLVI for two quick `cellvi evaluate` runs)
+# 4. execute and export the notebooks (they read $WORK, and call $CELLVI for a few quick `evaluate` / `elbo` runs)
 step "executing the notebooks"
-rm -f notebooks-export/*.ipynb notebooks-export/*.html
 CELLVI=$CELLVI WORK=$(realpath "$WORK") $NICE python3 notebooks-export/make_notebooks.py
 step "done"
 ls -l notebooks-export/*.ipynb notebooks-export/*.html >&2

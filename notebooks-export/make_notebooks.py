@@ -4,10 +4,11 @@
 usage: python3 notebooks-export/make_notebooks.py [NAME ...]     (default: every src/*.py)
 
 Run by notebooks-export/build.sh after it has run the cellvi commands; the notebooks read the files those
-commands wrote under notebooks-export/work/ (WORK overrides) and call the binary in $CELLVI for the two quick
-`cellvi evaluate` runs they make themselves. Each notebook's source is notebooks-export/src/NAME.py in the
+commands wrote under notebooks-export/work/ (WORK overrides) and call the binary in $CELLVI for the few quick
+`cellvi evaluate` / `cellvi elbo` runs they make themselves. Each notebook's source is notebooks-export/src/NAME.py in the
 "percent" format: a line `# %% [markdown]` starts a markdown cell (its lines are `# `-commented), a line
 `# %%` starts a code cell.
+PNG outputs are re-encoded as 128-colour palette PNGs to keep the committed files small.
 needs: pip install scanpy nbformat nbclient nbconvert ipykernel
 """
 import base64, io, os, sys, time

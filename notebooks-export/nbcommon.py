@@ -5,8 +5,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 import scanpy as sc
 
-WORK = os.environ.get("WORK", "work")                       # where build.sh wrote the cellvi outputs
+WORK = os.path.relpath(os.environ.get("WORK", "work"))          # where build.sh wrote the cellvi outputs
 CELLVI = os.environ.get("CELLVI", "../.build/release/cellvi")  # the binary build.sh built
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
 sc.settings.verbosity = 0
@@ -24,7 +25,8 @@ def commands(prefix):
 
 
 def cellvi_json(*args):
-    """Runs `cellvi ARGS --json` and returns the parsed JSON it prints on stdout."""
-    print("$ cellvi " + " ".join(args) + " --json")
+    """Runs `cellvi ARGS --json` (printing it with paths from the repository root) and returns its JSON output."""
+    shown = [os.path.relpath(os.path.abspath(a), REPO) if a.startswith((WORK + "/", "../")) else a for a in args]
+    print("$ cellvi " + " ".join(shown) + " --json")
     out = subprocess.run([CELLVI, *args, "--json"], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)

@@ -23,7 +23,7 @@ commands("pbmc")
 adata = sc.read_h5ad(f"{WORK}/pbmc-train/cellvi.h5ad")
 run_info = json.load(open(f"{WORK}/pbmc-train/run_info.json"))
 print(adata)
-print({k: run_info["results"][k] for k in ("epochs_run", "elbo_train", "elbo_validation", "seconds_per_epoch")})
+print({k: round(run_info["results"][k], 3) for k in ("epochs_run", "elbo_train", "elbo_validation", "seconds_per_epoch")})
 
 # %% [markdown]
 # ## 2. Training curves (`history.csv`)

@@ -31,7 +31,7 @@ commands("kang")
 means = pd.read_csv(f"{WORK}/kang-cd4t/gene_means.csv", index_col="gene")
 metrics = json.load(open(f"{WORK}/kang-cd4t/metrics.json"))
 degs = metrics["top_degs"]
-print({k: v for k, v in metrics.items() if k != "top_degs"})
+print({k: round(v, 3) if isinstance(v, float) else v for k, v in metrics.items() if k != "top_degs"})
 print("top DEGs:", ", ".join(degs[:15]), "…")
 means.loc[degs[:5]]
 
@@ -45,25 +45,27 @@ means.loc[degs[:5]]
 
 # %%
 is_deg = means.index.isin(degs)
-label = degs[:8]
+label = degs[:6] + [means.loc[degs[6:], "stimulated_mean"].idxmax()]  # the 6 top DEGs and the most expressed one
 fig, axes = plt.subplots(1, 2, figsize=(10.5, 5), layout="constrained", sharex=True, sharey=True)
 panels = [("predicted_mean", "predicted stimulated CD4T", "r2_all_genes", "r2_top_degs"),
           ("control_mean", "control CD4T (baseline)", "baseline_r2_all_genes", "baseline_r2_top_degs")]
-top = max(means.max()) * 1.05
+top = max(means.max()) * 1.12
 for ax, (column, name, r2_all, r2_top) in zip(axes, panels):
     ax.plot([0, top], [0, top], color="black", linewidth=0.8, linestyle=":", zorder=0)
     ax.scatter(means.stimulated_mean[~is_deg], means[column][~is_deg], s=5, color="#9e9e9e", alpha=0.6,
                linewidths=0, rasterized=True, label="other genes")
     ax.scatter(means.stimulated_mean[is_deg], means[column][is_deg], s=12, color="#d62728", linewidths=0,
                rasterized=True, label="top-100 DEGs")
-    for gene in label:
+    for k, gene in enumerate(label):  # staggered labels with a leader line, so neighbouring genes stay readable
         ax.annotate(gene, (means.stimulated_mean[gene], means[column][gene]), fontsize=8,
-                    xytext=(3, -3), textcoords="offset points", ha="left", va="top")
+                    xytext=(-6 if k % 2 else 6, 10 + 12 * (k % 3)), textcoords="offset points",
+                    ha="right" if k % 2 else "left", va="bottom",
+                    arrowprops=dict(arrowstyle="-", linewidth=0.5, color="black"))
     ax.set(xlabel="real stimulated CD4T: mean log-normalized expression",
            ylabel=f"{name}: mean log-normalized expression", title=name, xlim=(0, top), ylim=(0, top))
     ax.text(0.03, 0.97, f"R² all genes = {metrics[r2_all]:.3f}\nR² top-100 DEGs = {metrics[r2_top]:.3f}",
             transform=ax.transAxes, va="top", fontsize=10)
-    ax.legend(loc="lower right", frameon=False, markerscale=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, 0.86), frameon=False, markerscale=2)
     ax.set_aspect("equal")
     ax.grid(False)
 plt.show()
@@ -112,7 +114,7 @@ sc.pl.dotplot(combined, var_names=degs[:20], groupby="group", cmap="Reds", figsi
 
 # %%
 table = pd.read_csv(f"{WORK}/kang-all/metrics.csv", index_col="cell_type")
-fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained", sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained", sharey=True)
 x = np.arange(len(table))
 for ax, (pred, base, name) in zip(axes, [("r2_all_genes", "baseline_r2_all_genes", "all genes"),
                                          ("r2_top_degs", "baseline_r2_top_degs", "top-100 DEGs")]):
@@ -120,11 +122,11 @@ for ax, (pred, base, name) in zip(axes, [("r2_all_genes", "baseline_r2_all_genes
     ax.bar(x + 0.2, table[base], width=0.4, color="#aec7e8", label="control baseline")
     for xi, value in zip(x, table[pred]):
         ax.text(xi - 0.2, value + 0.01, f"{value:.2f}", ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(x, [f"{t}\n{c}/{s}" for t, c, s in zip(table.index, table.control_cells, table.stimulated_cells)],
-                  rotation=45, ha="right", rotation_mode="anchor", fontsize=8)
+    ax.set_xticks(x, [f"{t} ({c}/{s})" for t, c, s in zip(table.index, table.control_cells, table.stimulated_cells)],
+                  rotation=35, ha="right", rotation_mode="anchor", fontsize=8)
     ax.set(ylim=(0, 1.08), title=f"R² of per-gene means, {name}", xlabel="held-out cell type (control/stimulated cells)")
     ax.grid(False)
 axes[0].set_ylabel("R² vs real stimulated cells")
-axes[1].legend(loc="lower right", frameon=True, framealpha=0.9)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2, frameon=False)
 plt.show()
 table.round(3)

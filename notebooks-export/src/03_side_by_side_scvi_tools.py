@@ -98,7 +98,7 @@ medians = {tool: float(np.median(s[1:])) for tool, s in seconds.items()}
 fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 3.6), layout="constrained", width_ratios=[2, 1])
 for tool, s in seconds.items():
     left.plot(np.arange(len(s)), s, color=colours[tool], label=tool)
-left.set(xlabel="epoch", ylabel="seconds", title="seconds per epoch", ylim=(0, None))
+left.set(xlabel="epoch", ylabel="seconds (log scale)", title="seconds of each epoch", yscale="log")
 left.legend(frameon=False)
 bars = right.bar(list(medians), list(medians.values()), color=[colours[t] for t in medians])
 right.bar_label(bars, fmt="%.3f s")
