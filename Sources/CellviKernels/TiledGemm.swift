@@ -116,8 +116,7 @@ public enum TiledGemm {
                         i0 += 1
                     }
                 } else {
-                    var row = [Float](repeating: 0, count: tileColumns)
-                    row.withUnsafeMutableBufferPointer { t in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: tileColumns) { t in
                         for i in 0..<m {
                             let ci = c + i * ldc + j0
                             for j in 0..<width { t[j] = accumulate ? ci[j] : 0 }
