@@ -70,7 +70,8 @@ public enum NegativeBinomialKernel {
     /// non-nil) also d/dlogits and d/dlog θ of `lossScale · (−log p)` and the returned d/dlogLibrary.
     ///
     /// logits, theta, logThetaEps, dThetaConstant: (G); counts: entries countRange of the CSR arrays;
-    /// mu, scratch: (G) out; gradLogits, gradLogTheta: (G) out or nil.
+    /// mu, scratch: (G) out; gradLogits: (G) out or nil; gradLogTheta: (G) accumulated into (+=) or
+    /// nil, so one buffer can sum the cells of a thread.
     @inline(__always)
     public static func row(G: Int, logits: UnsafePointer<Float>, logLibrary: Float,
                            theta: UnsafePointer<Float>, logThetaEps: UnsafePointer<Float>,
@@ -96,7 +97,7 @@ public enum NegativeBinomialKernel {
                 mu[g] = mg
                 val[g] = th * (logThetaEps[g] - L)
                 gl[g] = -th * mg * r                       // a_g = μ·dlogp/dμ
-                gt[g] = c * th * (dThetaConstant[g] - L - th * r)   // c·θ·dlogp/dθ
+                gt[g] += c * th * (dThetaConstant[g] - L - th * r)   // c·θ·dlogp/dθ
             }
         } else {
             for g in 0..<G {

@@ -8,11 +8,23 @@ public enum Parallel {
     @inline(__always)
     public static func forEachChunk(_ count: Int, threads: Int, minimumPerChunk: Int = 1,
                                     _ body: (Range<Int>) -> Void) {
-        let chunks = max(1, min(threads, count / max(1, minimumPerChunk)))
+        let chunks = chunkCount(count, threads: threads, minimumPerChunk: minimumPerChunk)
         if chunks <= 1 { if count > 0 { body(0..<count) }; return }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = count * c / chunks, hi = count * (c + 1) / chunks
-            if lo < hi { body(lo..<hi) }
+            let range = chunkRange(c, of: chunks, count: count)
+            if !range.isEmpty { body(range) }
         }
+    }
+
+    /// How many chunks `forEachChunk` cuts `count` indices into.
+    @inline(__always)
+    public static func chunkCount(_ count: Int, threads: Int, minimumPerChunk: Int = 1) -> Int {
+        max(1, min(threads, count / max(1, minimumPerChunk)))
+    }
+
+    /// Chunk c of the `chunks` that `forEachChunk` cuts 0..<count into.
+    @inline(__always)
+    public static func chunkRange(_ c: Int, of chunks: Int, count: Int) -> Range<Int> {
+        count * c / chunks..<count * (c + 1) / chunks
     }
 }

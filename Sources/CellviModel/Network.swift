@@ -205,6 +205,15 @@ struct Network {
         return UnsafePointer(ws.thetaTable)
     }
 
+    /// Cells per thread chunk of the likelihood pass (at least).
+    static let likelihoodCellsPerChunk = 4
+
+    /// Whether the likelihood pass sums the log θ gradients of each thread chunk into the chunk's
+    /// first row of gradPxR (NB with one shared θ row) instead of one row per cell.
+    var thetaGradientInChunkRows: Bool {
+        config.likelihood == .nb && arch.dispersionHead == nil && config.dispersionRows == 1
+    }
+
     /// Per-cell log p(x | z, l) into ws.logProbabilities and ws.reconstruction (= −log p); with
     /// `gradientScale` also the gradients of gradientScale · Σ −log p w.r.t. logits, log θ, π, log library.
     func likelihood(_ ws: Workspace, counts: SparseRows, B: Int, gradientScale: Float?) {
@@ -212,17 +221,25 @@ struct Network {
         let wantGrad = gradientScale != nil
         if kind == .nb && ws.theta == nil {
             // Shared θ rows: the vectorised kernel with per-gene constants.
-            Parallel.forEachChunk(B, threads: threads, minimumPerChunk: 4) { chunk in
+            let sumThetaPerChunk = thetaGradientInChunkRows
+            Parallel.forEachChunk(B, threads: threads, minimumPerChunk: Self.likelihoodCellsPerChunk) { chunk in
+                // Per-gene terms live in one row-sized buffer per thread (the chunk's first row), so
+                // they stay in cache instead of streaming a (B, G) array through memory.
+                // With one θ row the log θ gradients of the chunk's cells are summed in the chunk's
+                // first row of gradPxR (`backward` adds those rows in chunk order).
+                let chunkScratch = ws.likelihoodScratch + chunk.lowerBound * G
+                if wantGrad, sumThetaPerChunk, let gr = ws.gradPxR { Elementwise.zero(gr + chunk.lowerBound * G, count: G) }
                 for i in chunk {
+                    if wantGrad, !sumThetaPerChunk, let gr = ws.gradPxR { Elementwise.zero(gr + i * G, count: G) }
                     let k = config.dispersion == .geneBatch ? Int(ws.decoderCodes[i]) * G : 0
                     let (lp, dl) = NegativeBinomialKernel.row(
                         G: G, logits: ws.logits + i * G, logLibrary: ws.logLibrary[i],
                         theta: ws.thetaTable + k, logThetaEps: ws.logThetaEpsTable + k,
                         dThetaConstant: ws.dThetaConstantTable + k,
                         countIndices: counts.indices, countValues: counts.values, countRange: counts.range(i),
-                        mu: ws.mu + i * G, scratch: ws.likelihoodScratch + i * G,
+                        mu: ws.mu + i * G, scratch: chunkScratch,
                         gradLogits: wantGrad ? ws.gradLogits + i * G : nil,
-                        gradLogTheta: wantGrad ? ws.gradPxR.map { $0 + i * G } : nil,
+                        gradLogTheta: wantGrad ? ws.gradPxR.map { $0 + (sumThetaPerChunk ? chunk.lowerBound : i) * G } : nil,
                         lossScale: gradientScale ?? 0)
                     ws.logProbabilities[i] = lp
                     ws.reconstruction[i] = Float(-lp)
@@ -272,7 +289,8 @@ struct Network {
         let top = ws.decoder[ws.decoder.count - 1]
         Elementwise.zero(top.dOut, count: B * H)
         // Gene dispersion: Σ over cells of the log θ gradients, in gene blocks within the scale head's
-        // backward region (each gene sums its cells in order, so the blocks never change the result).
+        // backward region (each gene sums its cells, or the likelihood's chunk sums, in order, so the
+        // blocks never change the result).
         let thetaSum = arch.pxR != nil && ws.gradPxR != nil
         let rowsK = config.dispersionRows, perBatch = config.dispersion == .geneBatch
         linear_backward(top.dOut, D + arch.scaleHead.weight, D + arch.scaleHead.bias, ws.gradLogits, top.out,
@@ -280,6 +298,14 @@ struct Network {
                         extraSplits: thetaSum) { part, parts in
             guard let pxR = arch.pxR, let gr = ws.gradPxR else { return }
             let d = D + pxR, genes = G * part / parts..<G * (part + 1) / parts
+            if thetaGradientInChunkRows {
+                let chunks = Parallel.chunkCount(B, threads: threads, minimumPerChunk: Self.likelihoodCellsPerChunk)
+                for c in 0..<chunks {
+                    let row = gr + Parallel.chunkRange(c, of: chunks, count: B).lowerBound * G
+                    for g in genes { d[g] += row[g] }
+                }
+                return
+            }
             for i in 0..<B {
                 let row = gr + i * G
                 if rowsK == 1 {
