@@ -161,22 +161,30 @@ public enum TiledGemm {
         }
     }
 
-    /// dst[c][r] = src[r][c] for a 16 × 16 block: four rounds of pairwise unzips (row pairs
-    /// (2j, 2j+1) → evens to row j, odds to row j + 8), which turn row bits into column bits.
+    /// (evens of a ‖ evens of b, odds of a ‖ odds of b).
+    @inline(__always)
+    static func unzip(_ a: V, _ b: V) -> (V, V) {
+        (V(lowHalf: a.evenHalf, highHalf: b.evenHalf), V(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+    }
+
+    /// dst[c][r] = src[r][c] for a 16 × 16 block, in registers: four rounds of pairwise unzips (rows
+    /// (2j, 2j+1) → evens to row j, odds to row j + 8), each moving one row-index bit into the columns.
     @inline(__always)
     static func transpose16(_ dst: UnsafeMutablePointer<Float>, ldd: Int, _ src: UnsafePointer<Float>, lds: Int) {
-        withUnsafeTemporaryAllocation(of: V.self, capacity: 32) { buf in
-            var x = buf.baseAddress!, y = x + 16
-            for i in 0..<16 { x[i] = ld(src + i * lds) }
-            for _ in 0..<4 {
-                for j in 0..<8 {
-                    let e = x[2 * j], o = x[2 * j + 1]
-                    y[j] = V(lowHalf: e.evenHalf, highHalf: o.evenHalf)
-                    y[j + 8] = V(lowHalf: e.oddHalf, highHalf: o.oddHalf)
-                }
-                swap(&x, &y)
-            }
-            for i in 0..<16 { st(x[i], dst + i * ldd) }
+        var r0 = ld(src + 0 * lds), r1 = ld(src + 1 * lds), r2 = ld(src + 2 * lds), r3 = ld(src + 3 * lds)
+        var r4 = ld(src + 4 * lds), r5 = ld(src + 5 * lds), r6 = ld(src + 6 * lds), r7 = ld(src + 7 * lds)
+        var r8 = ld(src + 8 * lds), r9 = ld(src + 9 * lds), r10 = ld(src + 10 * lds), r11 = ld(src + 11 * lds)
+        var r12 = ld(src + 12 * lds), r13 = ld(src + 13 * lds), r14 = ld(src + 14 * lds), r15 = ld(src + 15 * lds)
+        for _ in 0..<4 {
+            let (n0, n8) = unzip(r0, r1); let (n1, n9) = unzip(r2, r3)
+            let (n2, n10) = unzip(r4, r5); let (n3, n11) = unzip(r6, r7)
+            let (n4, n12) = unzip(r8, r9); let (n5, n13) = unzip(r10, r11)
+            let (n6, n14) = unzip(r12, r13); let (n7, n15) = unzip(r14, r15)
+            r0 = n0; r1 = n1; r2 = n2; r3 = n3; r4 = n4; r5 = n5; r6 = n6; r7 = n7; r8 = n8; r9 = n9; r10 = n10; r11 = n11; r12 = n12; r13 = n13; r14 = n14; r15 = n15
         }
+        st(r0, dst + 0 * ldd); st(r1, dst + 1 * ldd); st(r2, dst + 2 * ldd); st(r3, dst + 3 * ldd)
+        st(r4, dst + 4 * ldd); st(r5, dst + 5 * ldd); st(r6, dst + 6 * ldd); st(r7, dst + 7 * ldd)
+        st(r8, dst + 8 * ldd); st(r9, dst + 9 * ldd); st(r10, dst + 10 * ldd); st(r11, dst + 11 * ldd)
+        st(r12, dst + 12 * ldd); st(r13, dst + 13 * ldd); st(r14, dst + 14 * ldd); st(r15, dst + 15 * ldd)
     }
 }
