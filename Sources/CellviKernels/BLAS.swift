@@ -10,26 +10,34 @@ public enum BLAS {
 
     /// c(m, n) = alpha · op(a) · op(b) + beta · c, row-major with leading dimensions.
     /// op(a) is (m, k): `a` is (m, lda≥k) or, transposed, (k, lda≥m). Likewise op(b) is (k, n).
+    /// With `columnBias` (n; beta must be 0) every row of c starts from the bias before the product
+    /// is added: c = columnBias + alpha · op(a) · op(b), in one pass over c.
     @inline(__always)
     public static func gemm(
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
         _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil
     ) {
         if m == 0 || n == 0 { return }
-        if k == 0 {
-            if beta == 0 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] = 0 } } }
-            else { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
-            return
-        }
+        precondition(columnBias == nil || beta == 0, "BLAS.gemm: a column bias needs beta 0")
         #if CELLVI_SIMD16_GEMM
-        if TiledGemm.accepts(m: m, n: n, k: k, alpha: alpha, beta: beta) {
+        if k > 0 && TiledGemm.accepts(m: m, n: n, k: k, alpha: alpha, beta: beta) {
             TiledGemm.gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                           m: m, n: n, k: k, beta: beta)
+                           m: m, n: n, k: k, beta: beta, columnBias: columnBias)
             return
         }
         #endif
+        var beta = beta
+        if let bias = columnBias {
+            for i in 0..<m { (c + i * ldc).update(from: bias, count: n) }
+            beta = 1
+        }
+        if k == 0 {
+            if beta == 0 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] = 0 } } }
+            else if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
+            return
+        }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,

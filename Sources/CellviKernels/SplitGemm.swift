@@ -33,13 +33,13 @@ extension BLAS {
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
         _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, threads: Int,
-        epilogue: (Range<Int>, Range<Int>) -> Void
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil,
+        threads: Int, epilogue: (Range<Int>, Range<Int>) -> Void
     ) {
         let parts = splitParts(m: m, n: n, k: k, threads: threads)
         if parts == 1 {
             gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                 m: m, n: n, k: k, alpha: alpha, beta: beta)
+                 m: m, n: n, k: k, alpha: alpha, beta: beta, columnBias: columnBias)
             epilogue(0..<m, 0..<n)
             return
         }
@@ -47,7 +47,7 @@ extension BLAS {
             for part in range {
                 if let (rows, columns) = gemmBlock(part, of: parts, c, ldc: ldc, a, lda: lda, transposeA: transposeA,
                                                    b, ldb: ldb, transposeB: transposeB, m: m, n: n, k: k,
-                                                   alpha: alpha, beta: beta) {
+                                                   alpha: alpha, beta: beta, columnBias: columnBias) {
                     epilogue(rows, columns)
                 }
             }
@@ -64,7 +64,7 @@ extension BLAS {
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
         _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil
     ) -> (Range<Int>, Range<Int>)? {
         let splitRows = m > n, length = splitRows ? m : n
         let lo = part == 0 ? 0 : (length * part / parts) & ~15
@@ -73,13 +73,14 @@ extension BLAS {
         if splitRows {
             // rows lo..<hi of op(a) and of c
             gemm(c + lo * ldc, ldc: ldc, transposeA ? a + lo : a + lo * lda, lda: lda, transposeA: transposeA,
-                 b, ldb: ldb, transposeB: transposeB, m: hi - lo, n: n, k: k, alpha: alpha, beta: beta)
+                 b, ldb: ldb, transposeB: transposeB, m: hi - lo, n: n, k: k, alpha: alpha, beta: beta,
+                 columnBias: columnBias)
             return (lo..<hi, 0..<n)
         } else {
             // columns lo..<hi of op(b) and of c
             gemm(c + lo, ldc: ldc, a, lda: lda, transposeA: transposeA,
                  transposeB ? b + lo * ldb : b + lo, ldb: ldb, transposeB: transposeB,
-                 m: m, n: hi - lo, k: k, alpha: alpha, beta: beta)
+                 m: m, n: hi - lo, k: k, alpha: alpha, beta: beta, columnBias: columnBias.map { $0 + lo })
             return (0..<m, lo..<hi)
         }
     }

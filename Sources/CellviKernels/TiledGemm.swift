@@ -13,10 +13,12 @@ public enum TiledGemm {
     /// c tile (6 × 64, row stride ldc) += Σ_k a(i, k) · b[k·ldb ..< k·ldb + 64], a(i, k) = a[i·si + k·sk].
     @inline(__always)
     static func kernel6x64(_ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: UnsafePointer<Float>, si: Int, sk: Int,
-                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool) {
-        let z = V(repeating: 0)
-        var c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z
-        var c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z
+                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+        let z0 = bias.map { ld($0) } ?? V(repeating: 0), z1 = bias.map { ld($0 + 16) } ?? z0
+        let z2 = bias.map { ld($0 + 32) } ?? z0, z3 = bias.map { ld($0 + 48) } ?? z0
+        var c00 = z0, c01 = z1, c02 = z2, c03 = z3, c10 = z0, c11 = z1, c12 = z2, c13 = z3
+        var c20 = z0, c21 = z1, c22 = z2, c23 = z3, c30 = z0, c31 = z1, c32 = z2, c33 = z3
+        var c40 = z0, c41 = z1, c42 = z2, c43 = z3, c50 = z0, c51 = z1, c52 = z2, c53 = z3
         if accumulate {
             c00 = ld(c); c01 = ld(c + 16); c02 = ld(c + 32); c03 = ld(c + 48)
             c10 = ld(c + ldc); c11 = ld(c + ldc + 16); c12 = ld(c + ldc + 32); c13 = ld(c + ldc + 48)
@@ -53,9 +55,10 @@ public enum TiledGemm {
     /// One row of a tile: c[0..<64] += Σ_k a[k·sk] · b row k.
     @inline(__always)
     static func kernel1x64(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, sk: Int,
-                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool) {
+                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
         let z = V(repeating: 0)
-        var c0 = z, c1 = z, c2 = z, c3 = z
+        var c0 = bias.map { ld($0) } ?? z, c1 = bias.map { ld($0 + 16) } ?? z
+        var c2 = bias.map { ld($0 + 32) } ?? z, c3 = bias.map { ld($0 + 48) } ?? z
         if accumulate { c0 = ld(c); c1 = ld(c + 16); c2 = ld(c + 32); c3 = ld(c + 48) }
         var ap = a, bp = b
         for _ in 0..<k {
@@ -72,14 +75,16 @@ public enum TiledGemm {
         alpha == 1 && (beta == 0 || beta == 1) && m >= tileRows && n >= tileColumns && k >= 16
     }
 
-    /// c(m, n) = op(a) · op(b) (+ c when beta == 1), with a stack panel for a transposed op(b).
+    /// c(m, n) = op(a) · op(b) (+ c when beta == 1), with a panel for a transposed op(b). With
+    /// `columnBias` (n) and beta 0, every row of c starts from the bias: c = bias + op(a) · op(b).
     public static func gemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
                             _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                             _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                            m: Int, n: Int, k: Int, beta: Float) {
+                            m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>? = nil) {
+        precondition(columnBias == nil || beta == 0, "TiledGemm: a column bias needs beta 0")
         withUnsafeTemporaryAllocation(of: Float.self, capacity: depthBlock * tileColumns) { panel in
             gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                 m: m, n: n, k: k, beta: beta, panel: panel.baseAddress!)
+                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel.baseAddress!)
         }
     }
 
@@ -87,7 +92,8 @@ public enum TiledGemm {
     static func gemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
                      _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                      _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                     m: Int, n: Int, k: Int, beta: Float, panel: UnsafeMutablePointer<Float>) {
+                     m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>?,
+                     panel: UnsafeMutablePointer<Float>) {
         let si = transposeA ? 1 : lda, sk = transposeA ? lda : 1
         var j0 = 0
         while j0 < n {
@@ -105,22 +111,23 @@ public enum TiledGemm {
                     bRows = b + k0 * ldb + j0; bRowStride = ldb
                 }
                 let aStart = a + k0 * sk, accumulate = beta != 0 || k0 > 0
+                let bias = accumulate ? nil : columnBias.map { $0 + j0 }
                 if width == tileColumns {
                     var i0 = 0
                     while i0 + tileRows <= m {
-                        kernel6x64(c + i0 * ldc + j0, ldc: ldc, aStart + i0 * si, si: si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate)
+                        kernel6x64(c + i0 * ldc + j0, ldc: ldc, aStart + i0 * si, si: si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate, bias: bias)
                         i0 += tileRows
                     }
                     while i0 < m {
-                        kernel1x64(c + i0 * ldc + j0, aStart + i0 * si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate)
+                        kernel1x64(c + i0 * ldc + j0, aStart + i0 * si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate, bias: bias)
                         i0 += 1
                     }
                 } else {
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: tileColumns) { t in
                         for i in 0..<m {
                             let ci = c + i * ldc + j0
-                            for j in 0..<width { t[j] = accumulate ? ci[j] : 0 }
-                            kernel1x64(t.baseAddress!, aStart + i * si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: true)
+                            for j in 0..<width { t[j] = accumulate ? ci[j] : bias?[j] ?? 0 }
+                            kernel1x64(t.baseAddress!, aStart + i * si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: true, bias: nil)
                             for j in 0..<width { ci[j] = t[j] }
                         }
                     }

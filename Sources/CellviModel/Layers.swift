@@ -13,9 +13,15 @@ func linear_forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Flo
                     _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
                     _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1) {
     let covariateWeights = K > 0 && codes != nil ? weight + I : nil
+    if covariateWeights == nil {
+        // The product starts from the bias (one pass over out).
+        BLAS.gemmSplit(out, ldc: O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
+                       m: B, n: O, k: I, columnBias: bias, threads: threads) { _, _ in }
+        return
+    }
     BLAS.gemmSplit(out, ldc: O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
                    m: B, n: O, k: I, threads: threads) { rows, cols in
-        bias_forward(out, bias, covariateWeights, ldw: I + K, K > 0 ? codes : nil, rows: rows, cols: cols, O: O)
+        bias_forward(out, bias, covariateWeights, ldw: I + K, codes, rows: rows, cols: cols, O: O)
     }
 }
 

@@ -27,6 +27,22 @@ final class TiledGemmTests: XCTestCase {
         }
     }
 
+    func testColumnBiasStartsEveryRow() {
+        var rng = RandomSource(seed: 13)
+        let m = 14, n = 150, k = 40
+        let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(n * k)).map { _ in rng.normal() }
+        let bias = (0..<n).map { _ in rng.normal() }
+        var r = [Float](repeating: 0, count: m * n)
+        BLAS.gemmReference(&r, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true, m: m, n: n, k: k)
+        for i in 0..<m { for j in 0..<n { r[i * n + j] += bias[j] } }
+        var tiled = [Float](repeating: .nan, count: m * n), blas = tiled
+        TiledGemm.gemm(&tiled, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true,
+                       m: m, n: n, k: k, beta: 0, columnBias: bias)
+        BLAS.gemm(&blas, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true, m: m, n: n, k: k, columnBias: bias)
+        for (x, y) in zip(tiled, r) { XCTAssertEqual(x, y, accuracy: 1e-4 * max(1, abs(y))) }
+        for (x, y) in zip(blas, r) { XCTAssertEqual(x, y, accuracy: 1e-4 * max(1, abs(y))) }
+    }
+
     func testTiledGemmIsDeterministic() {
         var rng = RandomSource(seed: 12)
         let m = 20, n = 100, k = 300
