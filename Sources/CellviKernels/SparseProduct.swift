@@ -93,31 +93,40 @@ public enum SparseProduct {
         }
     }
 
-    /// dwt(k, n) += Xᵀ · dout through a column-major copy of the minibatch: each touched row c of
-    /// dwt is summed in registers over the cells holding gene c (in cell order) and written once.
-    /// Threads split the k rows of dwt; every element's sum order is independent of the thread count.
-    /// Falls back to the row-wise kernel when the minibatch has more entries than `scratch` holds.
+    /// dwt(k, n) += Xᵀ · dout (with `overwrite`, dwt = Xᵀ · dout) through a column-major copy of the
+    /// minibatch: each touched row c of dwt is summed in registers over the cells holding gene c (in
+    /// cell order) and written once; with `overwrite` untouched rows are zeroed, so dwt needs no
+    /// clearing beforehand. Threads split the k rows of dwt; every element's sum order is independent
+    /// of the thread count. Falls back to the row-wise kernel when the minibatch has more entries
+    /// than `scratch` holds.
     public static func weightGradient(_ dwt: UnsafeMutablePointer<Float>, _ x: SparseRows,
                                       _ dout: UnsafePointer<Float>, n: Int, k: Int,
-                                      scratch: SparseColumnScratch, threads: Int = 1) {
-        guard scratch.load(x, columns: k, threads: threads) else { weightGradient(dwt, x, dout, n: n, threads: threads); return }
+                                      scratch: SparseColumnScratch, threads: Int = 1, overwrite: Bool = false) {
+        guard scratch.load(x, columns: k, threads: threads) else {
+            if overwrite { dwt.update(repeating: 0, count: k * n) }
+            weightGradient(dwt, x, dout, n: n, threads: threads)
+            return
+        }
         let starts = scratch.columnStarts, rows = scratch.rows, vals = scratch.values
         Parallel.forEachChunk(k, threads: threads, minimumPerChunk: 256) { columns in
             for c in columns {
                 let lo = Int(starts[c]), hi = Int(starts[c + 1])
-                if lo == hi { continue }
                 let g = dwt + c * n
+                if lo == hi {
+                    if overwrite { g.update(repeating: 0, count: n) }
+                    continue
+                }
                 var j0 = 0
                 while j0 + 64 <= n {
                     var acc = Accumulator64(nil)
                     for e in lo..<hi { acc.add(vals[e], dout + Int(rows[e]) * n + j0) }
-                    acc.addTo(g + j0)
+                    if overwrite { acc.store(g + j0) } else { acc.addTo(g + j0) }
                     j0 += 64
                 }
                 for j in j0..<n {
                     var sum: Float = 0
                     for e in lo..<hi { sum += vals[e] * dout[Int(rows[e]) * n + j] }
-                    g[j] += sum
+                    g[j] = overwrite ? sum : g[j] + sum
                 }
             }
         }

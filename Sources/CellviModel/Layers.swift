@@ -1,7 +1,8 @@
 import CellviKernels
 
 // Layer kernels in llm.c style: outputs first, then inputs, weights, sizes. Backward
-// functions accumulate (+=) into gradients; callers zero gradients once per step.
+// functions accumulate (+=) into gradients; callers zero gradients once per step. The two largest
+// weight gradients can be written instead (`overwrite…`), so the optimizer need not clear them.
 // Weights are stored [out, in] like PyTorch unless the name says transposed.
 
 /// out(B, O) = inp(B, I) · W[:, :I]ᵀ + bias + W[:, I + code_b] (one-hot covariate, if K > 0).
@@ -56,6 +57,7 @@ func bias_backward(_ dbias: UnsafeMutablePointer<Float>, _ dcov: UnsafeMutablePo
 }
 
 /// Backward of `linear_forward`. dinp (B, I) may be nil when the input needs no gradient.
+/// With `overwriteWeightGradient` (no covariates) dweight is written instead of accumulated into.
 /// The weight product, the bias sums and the input product run in one parallel region: part p
 /// computes block p of each product (`BLAS.gemmBlock`, the blocks `gemmSplit` would use) and column
 /// block p of the bias. With `extraSplits`, `extra(p, parts)` runs in the same region on every part
@@ -65,8 +67,10 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
                      _ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                      _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                      _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1,
+                     overwriteWeightGradient: Bool = false,
                      extraSplits: Bool = false, extra: (Int, Int) -> Void = { _, _ in }) {
     let dcov = K > 0 && codes != nil ? dweight + I : nil, cov = K > 0 ? codes : nil
+    precondition(!overwriteWeightGradient || dcov == nil, "linear_backward: covariate columns accumulate; cannot overwrite")
     let weightParts = BLAS.splitParts(m: O, n: I, k: B, threads: threads)
     let inputParts = dinp == nil ? 0 : BLAS.splitParts(m: B, n: I, k: O, threads: threads)
     let biasParts = B * O >= 1 << 16 ? max(1, min(threads, O / 512)) : 1
@@ -74,9 +78,9 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
     Parallel.forEachChunk(parts, threads: parts) { range in
         for p in range {
             if p < weightParts {
-                // dW[:, :I] += doutᵀ(O, B) · inp(B, I)
+                // dW[:, :I] += doutᵀ(O, B) · inp(B, I)   (= with overwriteWeightGradient)
                 BLAS.gemmBlock(p, of: weightParts, dweight, ldc: I + K, dout, lda: O, transposeA: true,
-                               inp, ldb: I, transposeB: false, m: O, n: I, k: B, beta: 1)
+                               inp, ldb: I, transposeB: false, m: O, n: I, k: B, beta: overwriteWeightGradient ? 0 : 1)
             }
             if p < biasParts {
                 bias_backward(dbias, dcov, ldw: I + K, dout, cov, B: B, O: O,
@@ -120,17 +124,20 @@ func sparse_linear_forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows,
 
 /// Backward of `sparse_linear_forward` (weights and bias only). Expects the forward pass of the
 /// same minibatch to have run just before (a dense-enough minibatch is still in `denseScratch`).
+/// With `overwriteWeights` rows 0..<I of dweightT are written instead of accumulated into.
 @inline(__always)
 func sparse_linear_backward(_ dweightT: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
                             _ dout: UnsafePointer<Float>, _ x: SparseRows,
                             _ codes: UnsafePointer<Int32>?, I: Int, K: Int, O: Int, threads: Int,
-                            denseScratch: UnsafeMutablePointer<Float>, columnScratch: SparseColumnScratch) {
+                            denseScratch: UnsafeMutablePointer<Float>, columnScratch: SparseColumnScratch,
+                            overwriteWeights: Bool = false) {
     if SparseProduct.prefersDense(x, k: I) {
-        // dWT[:I](I, O) += Xᵀ(I, B) · dout(B, O)
+        // dWT[:I](I, O) += Xᵀ(I, B) · dout(B, O)   (= with overwriteWeights)
         BLAS.gemmSplit(dweightT, ldc: O, denseScratch, lda: I, transposeA: true, dout, ldb: O, transposeB: false,
-                       m: I, n: O, k: x.rowCount, beta: 1, threads: threads)
+                       m: I, n: O, k: x.rowCount, beta: overwriteWeights ? 0 : 1, threads: threads)
     } else {
-        SparseProduct.weightGradient(dweightT, x, dout, n: O, k: I, scratch: columnScratch, threads: threads)
+        SparseProduct.weightGradient(dweightT, x, dout, n: O, k: I, scratch: columnScratch, threads: threads,
+                                     overwrite: overwriteWeights)
     }
     for b in 0..<x.rowCount {
         let d = dout + b * O

@@ -81,7 +81,7 @@ struct Network {
             if s.sparseInput {
                 sparse_linear_backward(D + s.weight, D + s.bias, b.dPre, sparse!, cov,
                                        I: s.inputs, K: s.covariates, O: O, threads: threads, denseScratch: denseScratch,
-                                       columnScratch: columnScratch)
+                                       columnScratch: columnScratch, overwriteWeights: true)
             } else {
                 let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
                 let dIn = l == 0 ? dInput : bufs[l - 1].dOut
@@ -278,7 +278,19 @@ struct Network {
 
     // MARK: Backward
 
-    /// Gradients of mean_i [reconstruction_i + klWeight·KL_z,i + KL_l,i] accumulated into `grads`.
+    /// Gradient ranges `backward` writes instead of accumulating into (sorted): the scale head's
+    /// weight and the feature rows of each sparse first layer, the two (G, H) matrices. The
+    /// optimizer leaves them uncleared; every other gradient accumulates and must start at zero.
+    var overwrittenGradients: [Range<Int>] {
+        var ranges = [arch.scaleHead.weight..<arch.scaleHead.weight + arch.scaleHead.inputs * arch.scaleHead.outputs]
+        for s in [arch.zEncoder.first, arch.lEncoder.first].compactMap({ $0 }) where s.sparseInput {
+            ranges.append(s.weight..<s.weight + s.inputs * s.outputs)
+        }
+        return ranges.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// Gradients of mean_i [reconstruction_i + klWeight·KL_z,i + KL_l,i] accumulated into `grads`
+    /// (`overwrittenGradients` are written).
     /// Call after `forward(..., gradientScale: 1/B)` in training mode.
     func backward(_ ws: Workspace, input: SparseRows, B: Int, klWeight: Float) {
         let P = params, D = grads
@@ -295,7 +307,7 @@ struct Network {
         let rowsK = config.dispersionRows, perBatch = config.dispersion == .geneBatch
         linear_backward(top.dOut, D + arch.scaleHead.weight, D + arch.scaleHead.bias, ws.gradLogits, top.out,
                         P + arch.scaleHead.weight, nil, B: B, I: H, K: 0, O: G, threads: threads,
-                        extraSplits: thetaSum) { part, parts in
+                        overwriteWeightGradient: true, extraSplits: thetaSum) { part, parts in
             guard let pxR = arch.pxR, let gr = ws.gradPxR else { return }
             let d = D + pxR, genes = G * part / parts..<G * (part + 1) / parts
             if thetaGradientInChunkRows {
