@@ -107,25 +107,28 @@ public enum SparseProduct {
             weightGradient(dwt, x, dout, n: n, threads: threads)
             return
         }
-        let starts = scratch.columnStarts, rows = scratch.rows, vals = scratch.values
+        let rows = scratch.rows, vals = scratch.values, blocks = scratch.blockCount
         Parallel.forEachChunk(k, threads: threads, minimumPerChunk: 256) { columns in
             for c in columns {
-                let lo = Int(starts[c]), hi = Int(starts[c + 1])
                 let g = dwt + c * n
-                if lo == hi {
+                if !scratch.hasEntries(column: c) {
                     if overwrite { g.update(repeating: 0, count: n) }
                     continue
                 }
                 var j0 = 0
                 while j0 + 64 <= n {
                     var acc = Accumulator64(nil)
-                    for e in lo..<hi { acc.add(vals[e], dout + Int(rows[e]) * n + j0) }
+                    for b in 0..<blocks {
+                        for e in scratch.entries(column: c, block: b) { acc.add(vals[e], dout + Int(rows[e]) * n + j0) }
+                    }
                     if overwrite { acc.store(g + j0) } else { acc.addTo(g + j0) }
                     j0 += 64
                 }
                 for j in j0..<n {
                     var sum: Float = 0
-                    for e in lo..<hi { sum += vals[e] * dout[Int(rows[e]) * n + j] }
+                    for b in 0..<blocks {
+                        for e in scratch.entries(column: c, block: b) { sum += vals[e] * dout[Int(rows[e]) * n + j] }
+                    }
                     g[j] = overwrite ? sum : g[j] + sum
                 }
             }
@@ -141,25 +144,29 @@ public enum SparseProduct {
     public static func forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows, _ wt: UnsafePointer<Float>,
                                n: Int, k: Int, scratch: SparseColumnScratch, threads: Int = 1) {
         guard scratch.load(x, columns: k, threads: threads) else { forward(out, x, wt, n: n, threads: threads); return }
-        let starts = scratch.columnStarts, rows = scratch.rows, vals = scratch.values
+        let rows = scratch.rows, vals = scratch.values, cellBlocks = scratch.blockCount
         let B = x.rowCount, pieces = (n + 63) / 64
-        let blocks = scratch.pieceBlocks(floats: pieces * B * 64)  // (pieces, B, 64)
+        let sums = scratch.pieceBlocks(floats: pieces * B * 64)  // (pieces, B, 64)
         Parallel.forEachChunk(pieces, threads: threads) { pieceRange in
             for piece in pieceRange {
                 let j0 = piece * 64, width = min(64, n - j0)
-                let block = blocks + piece * B * 64
+                let block = sums + piece * B * 64
                 block.update(repeating: 0, count: B * 64)
-                for c in 0..<k {
-                    let lo = Int(starts[c]), hi = Int(starts[c + 1])
-                    if lo == hi { continue }
+                for c in 0..<k where scratch.hasEntries(column: c) {
                     let w = wt + c * n + j0
                     if width == 64 {
                         let weights = Accumulator64(w)
-                        for e in lo..<hi { weights.fusedAddScaled(block + Int(rows[e]) * 64, vals[e]) }
+                        for b in 0..<cellBlocks {
+                            for e in scratch.entries(column: c, block: b) {
+                                weights.fusedAddScaled(block + Int(rows[e]) * 64, vals[e])
+                            }
+                        }
                     } else {
-                        for e in lo..<hi {
-                            let o = block + Int(rows[e]) * 64, v = vals[e]
-                            for j in 0..<width { o[j] = o[j].addingProduct(v, w[j]) }
+                        for b in 0..<cellBlocks {
+                            for e in scratch.entries(column: c, block: b) {
+                                let o = block + Int(rows[e]) * 64, v = vals[e]
+                                for j in 0..<width { o[j] = o[j].addingProduct(v, w[j]) }
+                            }
                         }
                     }
                 }
@@ -211,154 +218,5 @@ public enum SparseProduct {
             }
         }
         return g.map(Float.init)
-    }
-}
-
-/// Column-major copy of a minibatch for `SparseProduct.weightGradient`, allocated once.
-public final class SparseColumnScratch {
-    let columnCapacity: Int
-    let capacity: Int
-    let columnStarts: UnsafeMutablePointer<Int32>  // (columns + 1)
-    let rows: UnsafeMutablePointer<Int32>          // (capacity) cell of each entry
-    let values: UnsafeMutablePointer<Float>        // (capacity) entry value (as `SparseRows.value`)
-    // What is loaded: matrix arrays, transform and selected rows (columns −1: nothing).
-    private var loadedColumns = -1
-    private var loadedIndices: UnsafePointer<Int32>?, loadedValues: UnsafePointer<Float>?, loadedOffsets: UnsafePointer<Int>?
-    private var loadedLog1p = false
-    private var loadedRows: [Int] = []
-
-    /// Fills the column-major copy from `x`; false (nothing loaded) when it does not fit. A copy of
-    /// the same rows of the same arrays since the last `invalidate()` (say, forward then backward
-    /// of one step) is kept as is.
-    func load(_ x: SparseRows, columns k: Int, threads: Int = 1) -> Bool {
-        let B = x.rowCount
-        if loadedColumns == k && loadedIndices == x.indices && loadedValues == x.values && loadedOffsets == x.offsets
-            && loadedLog1p == x.log1pOfValues && loadedRows.count == B
-            && loadedRows.withUnsafeBufferPointer({ r in (0..<B).allSatisfy { r[$0] == x.rows[$0] } }) {
-            return true
-        }
-        loadedColumns = -1
-        var nnz = 0
-        for i in 0..<B { nnz += x.range(i).count }
-        guard nnz <= capacity, k <= columnCapacity else { return false }
-        // Counting sort of the entries by column, stable in cell order. Threads take fixed column
-        // blocks; each scans every entry, counts those left of its block for its offset, and fills
-        // only its own columns, so the result is the same for any thread count.
-        let starts = columnStarts, rows = self.rows, values = self.values
-        let table = Log1pTable.table, tableSize = Float(Log1pTable.size)
-        Parallel.forEachChunk(k, threads: nnz >= 4096 ? threads : 1, minimumPerChunk: 256) { block in
-            let lo = block.lowerBound, hi = block.upperBound
-            (starts + lo).update(repeating: 0, count: hi - lo)
-            var below: Int32 = 0
-            for i in 0..<B {
-                for e in x.range(i) {
-                    let c = Int(x.indices[e])
-                    if c < lo { below += 1 } else if c < hi { starts[c] += 1 }
-                }
-            }
-            var run = below
-            for c in lo..<hi { let n = starts[c]; starts[c] = run; run += n }
-            for i in 0..<B {
-                for e in x.range(i) {
-                    let c = Int(x.indices[e])
-                    if c < lo || c >= hi { continue }
-                    let at = Int(starts[c])
-                    var v = x.values[e]
-                    if x.log1pOfValues {
-                        let t = Int(v)
-                        v = v >= 0 && v < tableSize && Float(t) == v ? table[t] : log1pf(v)
-                    }
-                    rows[at] = Int32(i); values[at] = v; starts[c] += 1
-                }
-            }
-            // starts[c] now ends column c; shift back to starts within the block.
-            for c in stride(from: hi - 1, to: lo, by: -1) { starts[c] = starts[c - 1] }
-            starts[lo] = below
-        }
-        starts[k] = Int32(nnz)
-        loadedColumns = k; loadedIndices = x.indices; loadedValues = x.values; loadedOffsets = x.offsets
-        loadedLog1p = x.log1pOfValues
-        loadedRows.removeAll(keepingCapacity: true)
-        loadedRows.append(contentsOf: UnsafeBufferPointer(start: x.rows, count: B))
-        return true
-    }
-
-    /// A 64-byte-aligned buffer of at least `floats` floats for `SparseProduct.forward`'s per-piece
-    /// sums; grows (reallocates) only when a larger product comes along.
-    func pieceBlocks(floats: Int) -> UnsafeMutablePointer<Float> {
-        if floats > pieceCapacity {
-            pieceStorage?.deallocate()
-            pieceStorage = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64)
-            pieceCapacity = floats
-        }
-        return pieceStorage!.assumingMemoryBound(to: Float.self)
-    }
-    private var pieceStorage: UnsafeMutableRawPointer?
-    private var pieceCapacity = 0
-
-    /// Forgets the loaded copy. Call when the matrix behind the views may have changed; the
-    /// network calls it at the start of every forward pass.
-    public func invalidate() { loadedColumns = -1 }
-
-    /// columns: k of the products; capacity: most entries of one minibatch.
-    public init(columns: Int, capacity: Int) {
-        columnCapacity = columns; self.capacity = capacity
-        columnStarts = .allocate(capacity: columns + 1); columnStarts.initialize(repeating: 0, count: columns + 1)
-        rows = .allocate(capacity: max(capacity, 1)); rows.initialize(repeating: 0, count: max(capacity, 1))
-        values = .allocate(capacity: max(capacity, 1)); values.initialize(repeating: 0, count: max(capacity, 1))
-    }
-    deinit { columnStarts.deallocate(); rows.deallocate(); values.deallocate(); pieceStorage?.deallocate() }
-}
-
-/// 64 floats held in four SIMD16 values (four AVX-512 registers, or eight AVX2 ones):
-/// acc += v · w[0..<64] with fused multiply-adds.
-struct Accumulator64 {
-    var a0, a1, a2, a3: SIMD16<Float>
-
-    @inline(__always)
-    init(_ start: UnsafePointer<Float>?) {
-        if let p = start {
-            a0 = Self.load(p, 0); a1 = Self.load(p, 1); a2 = Self.load(p, 2); a3 = Self.load(p, 3)
-        } else {
-            let z = SIMD16<Float>(repeating: 0)
-            a0 = z; a1 = z; a2 = z; a3 = z
-        }
-    }
-
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, _ k: Int) -> SIMD16<Float> {
-        UnsafeRawPointer(p + 16 * k).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    mutating func add(_ v: Float, _ w: UnsafePointer<Float>) {
-        let s = SIMD16<Float>(repeating: v)
-        a0.addProduct(s, Self.load(w, 0)); a1.addProduct(s, Self.load(w, 1))
-        a2.addProduct(s, Self.load(w, 2)); a3.addProduct(s, Self.load(w, 3))
-    }
-
-    @inline(__always)
-    func store(_ p: UnsafeMutablePointer<Float>) {
-        let r = UnsafeMutableRawPointer(p)
-        r.storeBytes(of: a0, toByteOffset: 0, as: SIMD16<Float>.self); r.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<Float>.self)
-        r.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<Float>.self); r.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<Float>.self)
-    }
-
-    /// p[0..<64] = fma(v, self, p[0..<64]), element by element.
-    @inline(__always)
-    func fusedAddScaled(_ p: UnsafeMutablePointer<Float>, _ v: Float) {
-        let s = SIMD16<Float>(repeating: v), q = UnsafePointer(p)
-        var o = Accumulator64(q)
-        o.a0.addProduct(s, a0); o.a1.addProduct(s, a1); o.a2.addProduct(s, a2); o.a3.addProduct(s, a3)
-        o.store(p)
-    }
-
-    /// p[0..<64] += the accumulated values.
-    @inline(__always)
-    func addTo(_ p: UnsafeMutablePointer<Float>) {
-        var sum = self
-        let q = UnsafePointer(p)
-        sum.a0 += Self.load(q, 0); sum.a1 += Self.load(q, 1); sum.a2 += Self.load(q, 2); sum.a3 += Self.load(q, 3)
-        sum.store(p)
     }
 }
