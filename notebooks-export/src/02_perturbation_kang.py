@@ -56,10 +56,11 @@ for ax, (column, name, r2_all, r2_top) in zip(axes, panels):
                linewidths=0, rasterized=True, label="other genes")
     ax.scatter(means.stimulated_mean[is_deg], means[column][is_deg], s=12, color="#d62728", linewidths=0,
                rasterized=True, label="top-100 DEGs")
-    for k, gene in enumerate(label):  # staggered labels with a leader line, so neighbouring genes stay readable
+    # staggered labels with a leader line: neighbours along x alternate left / right and step up in height
+    for k, gene in enumerate(sorted(label, key=lambda g: means.stimulated_mean[g])):
         ax.annotate(gene, (means.stimulated_mean[gene], means[column][gene]), fontsize=8,
-                    xytext=(-6 if k % 2 else 6, 10 + 12 * (k % 3)), textcoords="offset points",
-                    ha="right" if k % 2 else "left", va="bottom",
+                    xytext=(6 if k % 2 else -6, 10 + 12 * (k % 3)), textcoords="offset points",
+                    ha="left" if k % 2 else "right", va="bottom",
                     arrowprops=dict(arrowstyle="-", linewidth=0.5, color="black"))
     ax.set(xlabel="real stimulated CD4T: mean log-normalized expression",
            ylabel=f"{name}: mean log-normalized expression", title=name, xlim=(0, top), ylim=(0, top))
