@@ -11,6 +11,7 @@
 #   WORK=dir          where the command outputs go (default notebooks-export/work, ignored by git)
 #   NICE="nice -n 19" prefix for every heavy command (default: that; set NICE= to run at normal priority)
 #   THREADS=2         threads for cellvi and scvi-tools
+#   CELLVI_COMMIT=id  the commit to name at the top of each notebook (default: git rev-parse HEAD of this checkout)
 # Needs: Swift, libhdf5-dev, libopenblas-dev (`make system-deps` installs them) and python3 with scanpy,
 # nbclient, nbconvert, ipykernel and scvi-tools (installed with pip here if missing; scvi-tools pulls in torch).
 set -euo pipefail
@@ -44,7 +45,14 @@ fi
 
 # 3. the commands; each is logged to $WORK/commands.txt (tag TAB command), which the notebooks print
 mkdir -p "$WORK"
-rm -f "$WORK/commands.txt"     # every output below is replaced by its command
+if [ -n "${CELLVI_COMMIT:-}" ]; then
+    COMMIT=$CELLVI_COMMIT
+elif COMMIT=$(git rev-parse --short HEAD 2>/dev/null); then
+    git diff --quiet HEAD -- Sources Package.swift || COMMIT="$COMMIT + uncommitted changes"
+else
+    COMMIT=unknown
+fi
+printf 'commit\t# cellvi built from commit %s\n' "$COMMIT" > "$WORK/commands.txt"   # every output below is replaced
 run() {  # run TAG [--stdout FILE] PROGRAM ARGS...: run one command and log it, with `cellvi` as the program name
     local tag=$1 out=""; shift
     if [ "$1" = --stdout ]; then out=$2; shift 2; fi

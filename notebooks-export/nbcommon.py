@@ -15,12 +15,13 @@ sc.set_figure_params(dpi=90, frameon=True, vector_friendly=True, fontsize=10, ip
 matplotlib.rcParams.update({"figure.dpi": 90, "savefig.dpi": 90, "axes.grid": False})
 
 
-def commands(prefix):
-    """The cellvi commands build.sh ran for this notebook, as it logged them in WORK/commands.txt."""
+def commands(*prefixes):
+    """The commit cellvi was built from and the commands build.sh ran whose tags start with one of PREFIXES, as it
+    logged them in WORK/commands.txt."""
     with open(os.path.join(WORK, "commands.txt")) as f:
         for line in f:
             tag, _, command = line.rstrip("\n").partition("\t")
-            if tag.startswith(prefix):
+            if tag == "commit" or tag.startswith(prefixes):
                 print(command)
 
 

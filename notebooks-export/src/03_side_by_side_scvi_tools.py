@@ -13,8 +13,7 @@ import json
 import numpy as np, pandas as pd, matplotlib.pyplot as plt, scanpy as sc, anndata as ad
 from nbcommon import WORK, commands, cellvi_json
 
-commands("pbmc-train")
-commands("side")
+commands("pbmc-train", "side")
 
 # %%
 adata = sc.read_h5ad(f"{WORK}/pbmc-train/cellvi.h5ad")
