@@ -21,31 +21,44 @@ extension AdamKernel {
         }
     }
 
-    /// `stepClearingGradient` over the slab, except that the gradients in `keeping` (sorted, disjoint
-    /// ranges the next backward pass overwrites instead of accumulating into) are not cleared.
-    /// One parallel region, the same fixed thread chunks as `step`.
+    /// `stepClearingGradient` over the slab, except that the tensors in `overwritten` (disjoint
+    /// gradients the next backward pass writes instead of accumulating into) are not cleared, and
+    /// each of them is updated part by part on the thread (chunk) that its kernels give that part.
+    /// The rest of the slab is cut into the same fixed chunks as `step`. One parallel region;
+    /// p, m and v are bit-identical to `step`.
     public static func stepClearingGradient(_ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
                                             _ v: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count n: Int,
-                                            keeping: [Range<Int>], stepSize: Float, bc2Sqrt: Float, epsilon: Float,
+                                            overwritten: [SlabPartition], stepSize: Float, bc2Sqrt: Float, epsilon: Float,
                                             weightDecay wd: Float, beta1: Float, beta2: Float, threads: Int) {
-        Parallel.forEachChunk(n, threads: threads, minimumPerChunk: 65536) { r in
-            var lo = r.lowerBound
-            while lo < r.upperBound {
-                // The piece from lo up to the next boundary of a kept range (or the chunk's end).
-                var hi = r.upperBound, kept = false
-                for k in keeping {
-                    if k.contains(lo) { hi = min(hi, k.upperBound); kept = true; break }
-                    if k.lowerBound > lo { hi = min(hi, k.lowerBound); break }
+        let chunks = Parallel.chunkCount(n, threads: threads, minimumPerChunk: 65536)
+        let kept = overwritten.map(\.range).sorted { $0.lowerBound < $1.lowerBound }
+        func run(_ r: Range<Int>, clearing: Bool) {
+            var b = r.lowerBound
+            while b < r.upperBound {
+                let count = min(clearingBlock, r.upperBound - b)
+                update(p + b, m + b, v + b, g + b, count: count, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
+                       epsilon: epsilon, wd: wd, beta1: beta1, beta2: beta2)
+                if clearing { (g + b).update(repeating: 0, count: count) }
+                b += count
+            }
+        }
+        Parallel.forEachChunk(chunks, threads: chunks) { chunkRange in
+            for chunk in chunkRange {
+                // This chunk of the slab, without the overwritten tensors.
+                let r = Parallel.chunkRange(chunk, of: chunks, count: n)
+                var lo = r.lowerBound
+                for k in kept where k.upperBound > lo && k.lowerBound < r.upperBound {
+                    run(lo..<max(lo, k.lowerBound), clearing: true)
+                    lo = max(lo, k.upperBound)
                 }
-                var b = lo
-                while b < hi {
-                    let count = min(clearingBlock, hi - b)
-                    update(p + b, m + b, v + b, g + b, count: count, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
-                           epsilon: epsilon, wd: wd, beta1: beta1, beta2: beta2)
-                    if !kept { (g + b).update(repeating: 0, count: count) }
-                    b += count
+                run(lo..<max(lo, r.upperBound), clearing: true)
+                // This thread's parts of the overwritten tensors.
+                for tensor in overwritten {
+                    let parts = tensor.parts(threads: chunks)
+                    for part in 0..<parts where part % chunks == chunk {
+                        tensor.forEachRange(ofPart: part, parts: parts) { run($0, clearing: false) }
+                    }
                 }
-                lo = hi
             }
         }
     }

@@ -48,6 +48,10 @@ public enum Log1pTable {
 
 /// Sparse × dense products for the encoder's first layer.
 public enum SparseProduct {
+    /// Fewest rows of dwt per thread in the weight gradient (its threads split the k rows; Adam
+    /// updates the same rows on the same threads: `SlabPartition.Split.rowChunks`).
+    public static let weightGradientMinimumRows = 256
+
     /// out(B, n) = X(B, k) · wt(k, n), X sparse; `beta` 0 overwrites, 1 accumulates.
     /// Each output row is built 64 columns at a time in registers (one pass over the row's entries
     /// per block), so the weight rows are only read; the sum order per element is the entry order.
@@ -108,7 +112,7 @@ public enum SparseProduct {
             return
         }
         let rows = scratch.rows, vals = scratch.values, blocks = scratch.blockCount
-        Parallel.forEachChunk(k, threads: threads, minimumPerChunk: 256) { columns in
+        Parallel.forEachChunk(k, threads: threads, minimumPerChunk: Self.weightGradientMinimumRows) { columns in
             for c in columns {
                 let g = dwt + c * n
                 if !scratch.hasEntries(column: c) {

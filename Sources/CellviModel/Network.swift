@@ -278,15 +278,20 @@ struct Network {
 
     // MARK: Backward
 
-    /// Gradient ranges `backward` writes instead of accumulating into (sorted): the scale head's
-    /// weight and the feature rows of each sparse first layer, the two (G, H) matrices. The
-    /// optimizer leaves them uncleared; every other gradient accumulates and must start at zero.
-    var overwrittenGradients: [Range<Int>] {
-        var ranges = [arch.scaleHead.weight..<arch.scaleHead.weight + arch.scaleHead.inputs * arch.scaleHead.outputs]
+    /// Gradients `backward` writes instead of accumulating into: the scale head's weight and the
+    /// feature rows of each sparse first layer, the two (G, H) matrices, each with the thread
+    /// partition of the kernel that writes it (gene-row blocks of the GEMMs; gene-row chunks of the
+    /// sparse weight gradient). The optimizer leaves them uncleared and updates each part on the
+    /// thread that wrote it; every other gradient accumulates from zero.
+    var overwrittenGradients: [SlabPartition] {
+        let head = arch.scaleHead
+        var tensors = [SlabPartition(range: head.weight..<head.weight + head.inputs * head.outputs,
+                                     rowLength: head.inputs, split: .rowBlocks)]
         for s in [arch.zEncoder.first, arch.lEncoder.first].compactMap({ $0 }) where s.sparseInput {
-            ranges.append(s.weight..<s.weight + s.inputs * s.outputs)
+            tensors.append(SlabPartition(range: s.weight..<s.weight + s.inputs * s.outputs, rowLength: s.outputs,
+                                         split: .rowChunks(minimumRows: SparseProduct.weightGradientMinimumRows)))
         }
-        return ranges.sorted { $0.lowerBound < $1.lowerBound }
+        return tensors
     }
 
     /// Gradients of mean_i [reconstruction_i + klWeight·KL_z,i + KL_l,i] accumulated into `grads`

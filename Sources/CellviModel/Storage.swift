@@ -1,3 +1,9 @@
+/// `count` floats starting on a 64-byte cache line, so that threads splitting a buffer at
+/// multiples of 16 floats never share a line. Free with `deallocate()`.
+func allocateCacheAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+}
+
 /// A heap buffer of Floats owned by one object, zero-initialised, freed in deinit.
 /// Pointers stay valid for the object's lifetime, so kernels take them without closures.
 final class FloatBuffer {
@@ -5,7 +11,7 @@ final class FloatBuffer {
     let count: Int
     init(count: Int) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
+        pointer = allocateCacheAligned(max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
     deinit { pointer.deallocate() }
@@ -30,14 +36,15 @@ struct TensorLayout {
     private var byName: [String: Int] = [:]
     private(set) var count = 0
 
-    /// Appends a tensor and returns its offset.
+    /// Appends a tensor and returns its offset. Offsets are multiples of 16 floats (a cache line
+    /// of a 64-byte-aligned slab); the gaps stay zero and are never read as parameters.
     mutating func add(_ name: String, _ shape: [Int], transposed: Bool = false) -> Int {
         precondition(byName[name] == nil, "duplicate tensor \(name)")
-        let n = shape.reduce(1, *)
+        let n = shape.reduce(1, *), offset = (count + 15) & ~15
         byName[name] = entries.count
-        entries.append(Entry(name: name, shape: shape, offset: count, count: n, transposed: transposed))
-        count += n
-        return count - n
+        entries.append(Entry(name: name, shape: shape, offset: offset, count: n, transposed: transposed))
+        count = offset + n
+        return offset
     }
 
     func entry(_ name: String) -> Entry? { byName[name].map { entries[$0] } }
@@ -48,7 +55,7 @@ final class Arena {
     private var floats: [UnsafeMutablePointer<Float>] = []
     private var ints: [UnsafeMutablePointer<Int32>] = []
     func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+        let p = allocateCacheAligned(max(n, 1))
         p.initialize(repeating: 0, count: max(n, 1)); floats.append(p); return p
     }
     func int32s(_ n: Int) -> UnsafeMutablePointer<Int32> {

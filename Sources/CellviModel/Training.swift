@@ -30,15 +30,15 @@ struct AdamState {
     var step = 0
     init(count: Int) { m = FloatBuffer(count: count); v = FloatBuffer(count: count) }
 
-    /// One step; clears g for the next step's accumulation, except in `keeping` (gradients the
-    /// backward pass overwrites).
+    /// One step; clears g for the next step's accumulation, except the `overwritten` tensors
+    /// (gradients the backward pass writes), which are updated in their kernels' thread partition.
     mutating func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count n: Int,
-                         keeping: [Range<Int>] = [], learningRate lr: Float, epsilon: Float, weightDecay wd: Float,
+                         overwritten: [SlabPartition] = [], learningRate lr: Float, epsilon: Float, weightDecay wd: Float,
                          threads: Int, beta1: Float = 0.9, beta2: Float = 0.999) {
         step += 1
         let bc1 = 1 - powf(beta1, Float(step)), bc2Sqrt = (1 - powf(beta2, Float(step))).squareRoot()
         let stepSize = lr / bc1
-        AdamKernel.stepClearingGradient(p, self.m.pointer, self.v.pointer, g, count: n, keeping: keeping, stepSize: stepSize,
+        AdamKernel.stepClearingGradient(p, self.m.pointer, self.v.pointer, g, count: n, overwritten: overwritten, stepSize: stepSize,
                                         bc2Sqrt: bc2Sqrt, epsilon: epsilon, weightDecay: wd, beta1: beta1, beta2: beta2,
                                         threads: threads)
     }
@@ -118,7 +118,7 @@ extension SCVIModel {
                     }
                     net.backward(ws, input: data.input(ws, B), B: B, klWeight: w)
                     adam.update(parameters.pointer, gradients.pointer, count: arch.parameters.count,
-                                keeping: overwritten, learningRate: t.learningRate, epsilon: t.adamEpsilon, weightDecay: t.weightDecay,
+                                overwritten: overwritten, learningRate: t.learningRate, epsilon: t.adamEpsilon, weightDecay: t.weightDecay,
                                 threads: threads)
                     lossSum += loss; elboSum += elbo; step += 1
                 }
