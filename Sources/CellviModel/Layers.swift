@@ -67,12 +67,19 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
                      _ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                      _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                      _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1,
-                     overwriteWeightGradient: Bool = false,
+                     overwriteWeightGradient: Bool = false, depthSplitScratch: UnsafeMutablePointer<Float>? = nil,
+                     depthSplitCapacity: Int = 0,
                      extraSplits: Bool = false, extra: (Int, Int) -> Void = { _, _ in }) {
     let dcov = K > 0 && codes != nil ? dweight + I : nil, cov = K > 0 ? codes : nil
     precondition(!overwriteWeightGradient || dcov == nil, "linear_backward: covariate columns accumulate; cannot overwrite")
     let weightParts = BLAS.splitParts(m: O, n: I, k: B, threads: threads)
-    let inputParts = dinp == nil ? 0 : BLAS.splitParts(m: B, n: I, k: O, threads: threads)
+    // A wide layer (O ≫ B, I, say the (G, H) scale head) splits its input product over the outputs
+    // instead: part p sums dout[:, block p] · W[block p] (the output block whose weight gradient it
+    // also computes, so each core reads only its own rows of W and columns of dout) into its own
+    // (B, I) partial, and the partials are added in order afterwards.
+    let depthSplit = dinp != nil && weightParts > 1 && O >= 16 * max(B, I)
+        && depthSplitScratch != nil && weightParts * B * I <= depthSplitCapacity && O > I
+    let inputParts = dinp == nil || depthSplit ? 0 : BLAS.splitParts(m: B, n: I, k: O, threads: threads)
     let biasParts = B * O >= 1 << 16 ? max(1, min(threads, O / 512)) : 1
     let parts = max(weightParts, inputParts, biasParts, extraSplits ? threads : 1)
     Parallel.forEachChunk(parts, threads: parts) { range in
@@ -91,7 +98,20 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
                 BLAS.gemmBlock(p, of: inputParts, dinp, ldc: I, dout, lda: O, transposeA: false,
                                weight, ldb: I + K, transposeB: false, m: B, n: I, k: O, beta: 1)
             }
+            if depthSplit, let partials = depthSplitScratch, p < weightParts {
+                // partial p (B, I) = dout[:, lo..<hi] · W[lo..<hi, :I], the rows of dW block p
+                let lo = p == 0 ? 0 : (O * p / weightParts) & ~15
+                let hi = p == weightParts - 1 ? O : (O * (p + 1) / weightParts) & ~15
+                BLAS.gemm(partials + p * B * I, ldc: I, dout + lo, lda: O, transposeA: false,
+                          weight + lo * (I + K), ldb: I + K, transposeB: false, m: B, n: I, k: hi - lo)
+            }
             if extraSplits { extra(p, parts) }
+        }
+    }
+    if depthSplit, let dinp, let partials = depthSplitScratch {
+        for p in 0..<weightParts {
+            let part = partials + p * B * I
+            for i in 0..<(B * I) { dinp[i] += part[i] }
         }
     }
 }

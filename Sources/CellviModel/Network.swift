@@ -312,7 +312,9 @@ struct Network {
         let rowsK = config.dispersionRows, perBatch = config.dispersion == .geneBatch
         linear_backward(top.dOut, D + arch.scaleHead.weight, D + arch.scaleHead.bias, ws.gradLogits, top.out,
                         P + arch.scaleHead.weight, nil, B: B, I: H, K: 0, O: G, threads: threads,
-                        overwriteWeightGradient: true, extraSplits: thetaSum) { part, parts in
+                        overwriteWeightGradient: true, depthSplitScratch: ws.inputGradientPartials,
+                        depthSplitCapacity: Workspace.inputGradientParts * ws.capacity * H,
+                        extraSplits: thetaSum) { part, parts in
             guard let pxR = arch.pxR, let gr = ws.gradPxR else { return }
             let d = D + pxR, genes = G * part / parts..<G * (part + 1) / parts
             if thetaGradientInChunkRows {

@@ -46,6 +46,9 @@ final class Workspace {
     /// minibatches (< 1/8 filled, see `SparseProduct.prefersDense`) hold fewer than B·G/8 entries.
     let sparseColumns: SparseColumnScratch
     let gradLogits: UnsafeMutablePointer<Float>    // (B, G)
+    /// (inputGradientParts, B, H) per-thread partials of the scale head's input gradient.
+    let inputGradientPartials: UnsafeMutablePointer<Float>
+    static let inputGradientParts = 16
     let gradPxR: UnsafeMutablePointer<Float>?      // (B, G) gradient w.r.t. log θ
     let gradPi: UnsafeMutablePointer<Float>?       // (B, G)
     let reconstruction, klZ, klL: UnsafeMutablePointer<Float>  // (B) per-cell loss parts
@@ -76,6 +79,7 @@ final class Workspace {
         denseInput = arena.floats(B * G)
         sparseColumns = SparseColumnScratch(columns: G, capacity: B * G / 8 + 1)
         gradLogits = arena.floats(B * G)
+        inputGradientPartials = arena.floats(Self.inputGradientParts * B * c.hiddenDimensions)
         gradPxR = c.likelihood != .poisson ? arena.floats(B * G) : nil
         gradPi = a.dropoutHead != nil ? arena.floats(B * G) : nil
         reconstruction = arena.floats(B); klZ = arena.floats(B); klL = arena.floats(B)

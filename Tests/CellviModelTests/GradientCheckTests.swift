@@ -62,6 +62,25 @@ final class GradientCheckTests: XCTestCase {
         fdCheck("bn.beta", beta.pointer, count: O, analytic: dbeta.array, run)
     }
 
+    /// The wide-layer input gradient split over the outputs (per-thread partials) against the plain
+    /// product, and the overwritten weight gradient against the accumulated one.
+    func testWideLinearBackwardSplitsMatchPlainProducts() {
+        var rng = RandomSource(seed: 31)
+        let B = 16, I = 16, O = 4096
+        let x = (0..<(B * I)).map { _ in rng.normal() }, w = (0..<(O * I)).map { _ in rng.normal() }
+        let dout = (0..<(B * O)).map { _ in rng.normal() }
+        var dx1 = [Float](repeating: 0.5, count: B * I), dw1 = [Float](repeating: 0, count: O * I), db1 = [Float](repeating: 0, count: O)
+        linear_backward(&dx1, &dw1, &db1, dout, x, w, nil, B: B, I: I, K: 0, O: O, threads: 1)
+        var dx2 = [Float](repeating: 0.5, count: B * I), dw2 = [Float](repeating: .nan, count: O * I), db2 = [Float](repeating: 0, count: O)
+        var partials = [Float](repeating: .nan, count: 4 * B * I)
+        linear_backward(&dx2, &dw2, &db2, dout, x, w, nil, B: B, I: I, K: 0, O: O, threads: 2,
+                        overwriteWeightGradient: true, depthSplitScratch: &partials, depthSplitCapacity: partials.count)
+        XCTAssertFalse(partials.allSatisfy { $0.isNaN }, "the depth split ran")
+        for (a, b) in zip(dx2, dx1) { XCTAssertEqual(a, b, accuracy: 1e-3 * max(1, abs(b))) }
+        for (a, b) in zip(dw2, dw1) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+        XCTAssertEqual(db2, db1)
+    }
+
     func testBatchNormRunningStatistics() {
         let x: [Float] = [1, 2, 3, 6]  // B = 4, C = 1
         var out = [Float](repeating: 0, count: 4), xh = out, mean: [Float] = [0], inv: [Float] = [0]
