@@ -141,40 +141,59 @@ public enum SparseProduct {
 
     /// out(B, n) = X(B, k) · wt(k, n) through the column-major copy of X: each weight row is read
     /// once, 64 columns at a time into registers, and added into the rows of the cells holding that
-    /// gene. Each 64-column piece is summed in its own contiguous (B, 64) block (it stays in L1, and
-    /// threads never write neighbouring cache lines), then copied into `out`. With sorted CSR indices
-    /// the sum order per element is that of the row-wise `forward`. Threads split the pieces, so
-    /// results do not depend on the thread count. Falls back to `forward` when `scratch` is too small.
+    /// gene. Threads split the k genes in the chunks of the weight gradient (`weightGradientMinimumRows`),
+    /// so each core reads the rows of wt it updates in Adam; each sums its genes into its own
+    /// (B, n) partial, 64-column piece by piece (a (B, 64) block stays in L1), and the partials are
+    /// added in thread order. With one thread and sorted CSR indices the sum order per element is
+    /// that of the row-wise `forward`; with more, results are the same on every run with the same
+    /// thread count. Falls back to `forward` when `scratch` is too small.
     public static func forward(_ out: UnsafeMutablePointer<Float>, _ x: SparseRows, _ wt: UnsafePointer<Float>,
                                n: Int, k: Int, scratch: SparseColumnScratch, threads: Int = 1) {
         guard scratch.load(x, columns: k, threads: threads) else { forward(out, x, wt, n: n, threads: threads); return }
         let rows = scratch.rows, vals = scratch.values, cellBlocks = scratch.blockCount
         let B = x.rowCount, pieces = (n + 63) / 64
-        let sums = scratch.pieceBlocks(floats: pieces * B * 64)  // (pieces, B, 64)
-        Parallel.forEachChunk(pieces, threads: threads) { pieceRange in
-            for piece in pieceRange {
-                let j0 = piece * 64, width = min(64, n - j0)
-                let block = sums + piece * B * 64
-                block.update(repeating: 0, count: B * 64)
-                for c in 0..<k where scratch.hasEntries(column: c) {
-                    let w = wt + c * n + j0
-                    if width == 64 {
-                        let weights = Accumulator64(w)
-                        for b in 0..<cellBlocks {
-                            for e in scratch.entries(column: c, block: b) {
-                                weights.fusedAddScaled(block + Int(rows[e]) * 64, vals[e])
+        let chunks = Parallel.chunkCount(k, threads: threads, minimumPerChunk: weightGradientMinimumRows)
+        let partials = scratch.pieceBlocks(floats: chunks * pieces * B * 64)  // (chunks, pieces, B, 64)
+        Parallel.forEachChunk(chunks, threads: chunks) { chunkRange in
+            for chunk in chunkRange {
+                let genes = Parallel.chunkRange(chunk, of: chunks, count: k)
+                for piece in 0..<pieces {
+                    let j0 = piece * 64, width = min(64, n - j0)
+                    let block = partials + (chunk * pieces + piece) * B * 64
+                    block.update(repeating: 0, count: B * 64)
+                    for c in genes where scratch.hasEntries(column: c) {
+                        let w = wt + c * n + j0
+                        if width == 64 {
+                            let weights = Accumulator64(w)
+                            for b in 0..<cellBlocks {
+                                for e in scratch.entries(column: c, block: b) {
+                                    weights.fusedAddScaled(block + Int(rows[e]) * 64, vals[e])
+                                }
                             }
-                        }
-                    } else {
-                        for b in 0..<cellBlocks {
-                            for e in scratch.entries(column: c, block: b) {
-                                let o = block + Int(rows[e]) * 64, v = vals[e]
-                                for j in 0..<width { o[j] = o[j].addingProduct(v, w[j]) }
+                        } else {
+                            for b in 0..<cellBlocks {
+                                for e in scratch.entries(column: c, block: b) {
+                                    let o = block + Int(rows[e]) * 64, v = vals[e]
+                                    for j in 0..<width { o[j] = o[j].addingProduct(v, w[j]) }
+                                }
                             }
                         }
                     }
                 }
-                for i in 0..<B { (out + i * n + j0).update(from: block + i * 64, count: width) }
+            }
+        }
+        // out = Σ partials in chunk order, each thread adding its cells.
+        Parallel.forEachChunk(B, threads: chunks, minimumPerChunk: 8) { cells in
+            for i in cells {
+                let o = out + i * n
+                for piece in 0..<pieces {
+                    let j0 = piece * 64, width = min(64, n - j0)
+                    (o + j0).update(from: partials + piece * B * 64 + i * 64, count: width)
+                    for chunk in 1..<max(chunks, 1) {
+                        let p = partials + (chunk * pieces + piece) * B * 64 + i * 64
+                        for j in 0..<width { o[j0 + j] += p[j] }
+                    }
+                }
             }
         }
     }
