@@ -52,13 +52,24 @@ public enum FastMath {
     public static func expReference(_ x: Float) -> Float { Foundation.expf(x) }
     public static func logReference(_ x: Float) -> Float { Foundation.logf(x) }
 
-    /// Σ p[0..<n] with eight interleaved partial sums (fixed order, so deterministic).
+    /// Σ p[0..<n] with 64 interleaved partial sums in four independent SIMD16 accumulators (so the
+    /// adds overlap instead of waiting on one another), then 16, then the tail: a fixed order, so
+    /// deterministic.
     @inline(__always)
     public static func sum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
-        var acc = SIMD8<Float>(repeating: 0)
+        typealias V = SIMD16<Float>
+        let raw = UnsafeRawPointer(p)
+        var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
         var i = 0
-        while i + 8 <= n { acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
-        var s = acc.sum()
+        while i + 64 <= n {
+            a0 += raw.loadUnaligned(fromByteOffset: 4 * i, as: V.self)
+            a1 += raw.loadUnaligned(fromByteOffset: 4 * (i + 16), as: V.self)
+            a2 += raw.loadUnaligned(fromByteOffset: 4 * (i + 32), as: V.self)
+            a3 += raw.loadUnaligned(fromByteOffset: 4 * (i + 48), as: V.self)
+            i += 64
+        }
+        while i + 16 <= n { a0 += raw.loadUnaligned(fromByteOffset: 4 * i, as: V.self); i += 16 }
+        var s = ((a0 + a1) + (a2 + a3)).sum()
         while i < n { s += p[i]; i += 1 }
         return s
     }
@@ -80,13 +91,22 @@ public enum FastMath {
     /// max p[0..<n] (−inf for n = 0; NaN-free inputs).
     @inline(__always)
     public static func maximum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
-        var acc = SIMD8<Float>(repeating: -.infinity)
+        typealias V = SIMD16<Float>
+        let raw = UnsafeRawPointer(p)
+        var a0 = V(repeating: -.infinity), a1 = a0, a2 = a0, a3 = a0
         var i = 0
-        while i + 8 <= n {
-            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-            acc.replace(with: v, where: v .> acc); i += 8
+        while i + 64 <= n {
+            let v0 = raw.loadUnaligned(fromByteOffset: 4 * i, as: V.self)
+            let v1 = raw.loadUnaligned(fromByteOffset: 4 * (i + 16), as: V.self)
+            let v2 = raw.loadUnaligned(fromByteOffset: 4 * (i + 32), as: V.self)
+            let v3 = raw.loadUnaligned(fromByteOffset: 4 * (i + 48), as: V.self)
+            a0.replace(with: v0, where: v0 .> a0); a1.replace(with: v1, where: v1 .> a1)
+            a2.replace(with: v2, where: v2 .> a2); a3.replace(with: v3, where: v3 .> a3)
+            i += 64
         }
-        var m = acc.max()
+        a0.replace(with: a1, where: a1 .> a0); a2.replace(with: a3, where: a3 .> a2)
+        a0.replace(with: a2, where: a2 .> a0)
+        var m = a0.max()
         while i < n { m = Swift.max(m, p[i]); i += 1 }
         return m
     }
