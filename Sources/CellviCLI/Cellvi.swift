@@ -3,6 +3,11 @@ import ArgumentParser
 /// The `cellvi` command: single-cell variational inference from the command line.
 @main
 struct Cellvi: ParsableCommand {
+    static func main() {
+        InterruptCleanup.install()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "cellvi",
         abstract: "scVI-style single-cell models, perturbation prediction and metrics on .h5ad and 10x files.",

@@ -25,6 +25,8 @@ enum OutputFileGuard {
                                         fix: "Create it first (`mkdir -p \(directory.path)`) or choose another output path.")
         }
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        TemporaryOutputs.register(temporary)
+        defer { TemporaryOutputs.forget(temporary) }
         do {
             try write(temporary)
             guard rename(temporary, path) == 0 else {

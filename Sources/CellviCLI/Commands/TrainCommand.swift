@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
         let scvi = try SCVIModel(configuration: configuration, seed: training.seed)
         let epochs = trainingConfiguration.epochs ?? TrainingConfiguration.defaultEpochs(cellCount: prepared.counts.rowCount)
         Log.info("training scVI (\(configuration.likelihood.rawValue), \(epochs) epochs, \(prepared.counts.rowCount) cells × "
-            + "\(prepared.geneNames.count) genes, \(prepared.batchCategories.count) batches, seed \(training.seed), \(training.threads) threads)")
+            + "\(prepared.geneNames.count) genes, \(prepared.batchCategories.count == 1 ? "1 batch" : "\(prepared.batchCategories.count) batches"), seed \(training.seed), \(training.threads) threads)")
         let progress = ProgressReporter(total: epochs)
         let history = try scvi.train(counts: prepared.counts, batchCodes: prepared.batchCodes, configuration: trainingConfiguration) { record in
             progress.update(done: record.epoch + 1, message: String(format: "loss %.1f elbo_val %@", record.trainLoss,

@@ -1,7 +1,9 @@
+import CellviIO
 import Foundation
 
 /// Stages a command's output files in a hidden sibling directory and moves them into the output
-/// directory only when the command succeeds, so a failed run leaves no partial output.
+/// directory only when the command succeeds, so a failed or interrupted run (`InterruptCleanup`)
+/// leaves no partial output.
 final class OutputDirectory {
     let destination: URL
     let staging: URL
@@ -20,11 +22,13 @@ final class OutputDirectory {
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
+        TemporaryOutputs.register(staging.path)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
     }
 
     deinit {
         if !committed { try? FileManager.default.removeItem(at: staging) }
+        TemporaryOutputs.forget(staging.path)
     }
 
     /// Where to write `name` while the command runs.
