@@ -47,7 +47,8 @@ final class KernelTests: XCTestCase {
     }
 
     /// Column-major sparse kernels (64-wide register blocks plus a tail, log1p view) against the
-    /// references; bit-identical for 1 and 2 threads and to the row-wise forward; tiny scratch falls back.
+    /// references: the weight gradient bit-identical for 1 and 2 threads, the forward in the row-wise
+    /// sum order with one thread and deterministic with two; a tiny scratch falls back.
     func testColumnMajorSparseProductsMatchReference() {
         // Small, and large enough that the column-major copy is built by two threads.
         for (rowsN, k, B) in [(40, 70, 12), (150, 600, 100)] { checkColumnMajorSparseProducts(rowsN: rowsN, k: k, B: B) }
@@ -56,42 +57,35 @@ final class KernelTests: XCTestCase {
     func checkColumnMajorSparseProducts(rowsN: Int, k: Int, B: Int) {
         var rng = RandomSource(seed: 5)
         let n = 136
-        var dense = Matrix(zeros: rowsN, k)
-        for i in 0..<(rowsN * k) where rng.uniform() < 0.1 { dense.values[i] = Float(rng.integer(below: 7) + 1) }
-        let csr = CSRMatrix(dense: dense)
+        let data = SparseTestData(rows: rowsN, columns: k, fill: 0.1, maxCount: 7, batch: B, rng: &rng)
         let wt = (0..<(k * n)).map { _ in rng.normal() }
         let dout = (0..<(B * n)).map { _ in rng.normal() }
-        let rows = (0..<B).map { _ in rng.integer(below: rowsN) }
-        csr.rowOffsets.withUnsafeBufferPointer { o in csr.columnIndices.withUnsafeBufferPointer { ix in
-            csr.values.withUnsafeBufferPointer { v in rows.withUnsafeBufferPointer { r in
-                let x = SparseRows(offsets: o.baseAddress!, indices: ix.baseAddress!, values: v.baseAddress!,
-                                   rows: r.baseAddress!, rowCount: B, log1pOfValues: true)
-                let ref = SparseProduct.forwardReference(x, wt, k: k, n: n)
-                let gref = SparseProduct.weightGradientReference(x, dout, k: k, n: n)
-                var rowWise = [Float](repeating: 0, count: B * n)
-                SparseProduct.forward(&rowWise, x, wt, n: n, threads: 1)
-                var firstGradient: [Float]?
-                for (threads, capacity) in [(1, 10_000), (2, 10_000), (2, 10_000), (2, 3)] {
-                    let scratch = SparseColumnScratch(columns: k, capacity: capacity)
-                    var out = [Float](repeating: 7, count: B * n)
-                    SparseProduct.forward(&out, x, wt, n: n, k: k, scratch: scratch, threads: threads)
-                    for (a, b) in zip(out, ref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
-                    var g = [Float](repeating: 0, count: k * n)
-                    SparseProduct.weightGradient(&g, x, dout, n: n, k: k, scratch: scratch, threads: threads)
-                    for (a, b) in zip(g, gref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
-                    if capacity > 3 {
-                        // One thread keeps the row-wise sum order; more threads add per-thread gene
-                        // partials, the same way on every run.
-                        if threads == 1 { XCTAssertTrue(out == rowWise, "column-major forward keeps the row-wise sum order") }
-                        var again = [Float](repeating: 0, count: B * n)
-                        SparseProduct.forward(&again, x, wt, n: n, k: k, scratch: scratch, threads: threads)
-                        XCTAssertTrue(again == out, "\(threads) threads: forward is deterministic")
-                        if let f = firstGradient { XCTAssertTrue(f == g, "threads \(threads) change the weight gradient") }
-                        else { firstGradient = g }
-                    }
+        data.withMinibatch { x in
+            let ref = SparseProduct.forwardReference(x, wt, k: k, n: n)
+            let gref = SparseProduct.weightGradientReference(x, dout, k: k, n: n)
+            var rowWise = [Float](repeating: 0, count: B * n)
+            SparseProduct.forward(&rowWise, x, wt, n: n, threads: 1)
+            var firstGradient: [Float]?
+            for (threads, capacity) in [(1, 10_000), (2, 10_000), (2, 10_000), (2, 3)] {
+                let scratch = SparseColumnScratch(columns: k, capacity: capacity)
+                var out = [Float](repeating: 7, count: B * n)
+                SparseProduct.forward(&out, x, wt, n: n, k: k, scratch: scratch, threads: threads)
+                for (a, b) in zip(out, ref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+                var g = [Float](repeating: 0, count: k * n)
+                SparseProduct.weightGradient(&g, x, dout, n: n, k: k, scratch: scratch, threads: threads)
+                for (a, b) in zip(g, gref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+                if capacity > 3 {
+                    // One thread keeps the row-wise sum order; more threads add per-thread gene
+                    // partials, the same way on every run.
+                    if threads == 1 { XCTAssertTrue(out == rowWise, "column-major forward keeps the row-wise sum order") }
+                    var again = [Float](repeating: 0, count: B * n)
+                    SparseProduct.forward(&again, x, wt, n: n, k: k, scratch: scratch, threads: threads)
+                    XCTAssertTrue(again == out, "\(threads) threads: forward is deterministic")
+                    if let f = firstGradient { XCTAssertTrue(f == g, "threads \(threads) change the weight gradient") }
+                    else { firstGradient = g }
                 }
-            } }
-        } }
+            }
+        }
     }
 
     func testSpecialFunctionsMatchReferences() {

@@ -39,24 +39,17 @@ final class OverwrittenGradientTests: XCTestCase {
 
     func testSparseWeightGradientOverwrites() {
         var rng = RandomSource(seed: 22)
-        let rowsN = 40, k = 300, n = 72, B = 16
-        var dense = Matrix(zeros: rowsN, k)
-        for i in 0..<(rowsN * k) where rng.uniform() < 0.05 { dense.values[i] = Float(rng.integer(below: 5) + 1) }
-        let csr = CSRMatrix(dense: dense)
+        let k = 300, n = 72, B = 16
+        let data = SparseTestData(rows: 40, columns: k, fill: 0.05, maxCount: 5, batch: B, rng: &rng)
         let dout = (0..<(B * n)).map { _ in rng.normal() }
-        let rows = (0..<B).map { _ in rng.integer(below: rowsN) }
-        csr.rowOffsets.withUnsafeBufferPointer { o in csr.columnIndices.withUnsafeBufferPointer { ix in
-            csr.values.withUnsafeBufferPointer { v in rows.withUnsafeBufferPointer { r in
-                let x = SparseRows(offsets: o.baseAddress!, indices: ix.baseAddress!, values: v.baseAddress!,
-                                   rows: r.baseAddress!, rowCount: B, log1pOfValues: true)
-                let ref = SparseProduct.weightGradientReference(x, dout, k: k, n: n)
-                for capacity in [10_000, 3] {   // column-major kernel, and its row-wise fallback
-                    var g = [Float](repeating: .nan, count: k * n)
-                    SparseProduct.weightGradient(&g, x, dout, n: n, k: k, scratch: SparseColumnScratch(columns: k, capacity: capacity),
-                                                 threads: 2, overwrite: true)
-                    for (a, b) in zip(g, ref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
-                }
-            } }
-        } }
+        data.withMinibatch { x in
+            let ref = SparseProduct.weightGradientReference(x, dout, k: k, n: n)
+            for capacity in [10_000, 3] {   // column-major kernel, and its row-wise fallback
+                var g = [Float](repeating: .nan, count: k * n)
+                SparseProduct.weightGradient(&g, x, dout, n: n, k: k, scratch: SparseColumnScratch(columns: k, capacity: capacity),
+                                             threads: 2, overwrite: true)
+                for (a, b) in zip(g, ref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+            }
+        }
     }
 }
