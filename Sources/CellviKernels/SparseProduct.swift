@@ -182,17 +182,15 @@ public enum SparseProduct {
                 }
             }
         }
-        // out = Σ partials in chunk order, each thread adding its cells.
-        Parallel.forEachChunk(B, threads: chunks, minimumPerChunk: 8) { cells in
-            for i in cells {
-                let o = out + i * n
-                for piece in 0..<pieces {
-                    let j0 = piece * 64, width = min(64, n - j0)
-                    (o + j0).update(from: partials + piece * B * 64 + i * 64, count: width)
-                    for chunk in 1..<max(chunks, 1) {
-                        let p = partials + (chunk * pieces + piece) * B * 64 + i * 64
-                        for j in 0..<width { o[j0 + j] += p[j] }
-                    }
+        // out = Σ partials in chunk order (B · n adds: cheaper here than waking a second thread).
+        for i in 0..<B {
+            let o = out + i * n
+            for piece in 0..<pieces {
+                let j0 = piece * 64, width = min(64, n - j0)
+                (o + j0).update(from: partials + piece * B * 64 + i * 64, count: width)
+                for chunk in 1..<max(chunks, 1) {
+                    let p = partials + (chunk * pieces + piece) * B * 64 + i * 64
+                    for j in 0..<width { o[j0 + j] += p[j] }
                 }
             }
         }
