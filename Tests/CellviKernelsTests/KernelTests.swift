@@ -88,6 +88,28 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testSinCosAndNormalDraws() {
+        var worst: Float = 0
+        for i in 0...20000 {
+            let x = Float.pi * (2 * Float(i) / 20000 - 1)
+            let (s, c) = FastMath.sinCos(x)
+            worst = max(worst, abs(s - sinf(x)), abs(c - cosf(x)))
+        }
+        XCTAssertLessThan(worst, 5e-7)
+        var rng = RandomSource(seed: 8)
+        var z = [Float](repeating: .nan, count: 200_001)   // odd count: the last pair is half used
+        rng.fillNormal(&z, count: z.count)
+        let mean = z.reduce(0.0) { $0 + Double($1) } / Double(z.count)
+        let variance = z.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(z.count)
+        let tail = Double(z.filter { abs($0) > 1.959964 }.count) / Double(z.count)
+        XCTAssertEqual(mean, 0, accuracy: 0.01); XCTAssertEqual(variance, 1, accuracy: 0.01)
+        XCTAssertEqual(tail, 0.05, accuracy: 0.003)
+        XCTAssertTrue(z.allSatisfy { $0.isFinite })
+        var again = RandomSource(seed: 8), w = [Float](repeating: 0, count: z.count)
+        again.fillNormal(&w, count: w.count)
+        XCTAssertEqual(z, w, "seeded draws repeat")
+    }
+
     func testSpecialFunctionsMatchReferences() {
         for x in [1e-4, 0.03, 0.5, 1, 1.5, 3.7, 7.9, 8, 12.5, 100, 1e4, 3e6] {
             XCTAssertEqual(Special.logGamma(x), Special.logGammaReference(x), accuracy: 1e-10 * max(1, abs(Special.logGammaReference(x))))
