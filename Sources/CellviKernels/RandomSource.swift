@@ -46,26 +46,32 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         return Float(r * Foundation.cos(2 * Double.pi * u2))
     }
 
-    /// Fills n floats with standard normals: Box–Muller in Float over the whole buffer (two 24-bit
-    /// uniforms per 64-bit draw; FastMath.log and polynomial sin/cos), so the loop vectorises.
+    /// Fills n floats with standard normals: Box–Muller in Float (two 24-bit uniforms per 64-bit
+    /// draw; FastMath.log and polynomial sin/cos), 64 pairs at a time in a stack buffer so the loop
+    /// vectorises without allocating.
     public mutating func fillNormal(_ out: UnsafeMutablePointer<Float>, count n: Int) {
-        let pairs = (n + 1) / 2
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * pairs) { buffer in
-            let u1 = buffer.baseAddress!, u2 = u1 + pairs
-            for k in 0..<pairs {
-                let r = next()
-                u1[k] = Float((r >> 40) + 1) * 0x1p-24             // (0, 1]
-                u2[k] = Float((r >> 16) & 0xFF_FFFF) * 0x1p-24     // [0, 1)
-            }
-            for k in 0..<pairs {
-                let radius = (-2 * FastMath.log(u1[k])).squareRoot()
-                let x = Float.pi * (2 * u2[k] - 1)                  // the angle − π, in [−π, π)
-                let (s, c) = FastMath.sinCos(x)
-                u1[k] = -radius * c; u2[k] = -radius * s            // r·cos(x + π), r·sin(x + π)
-            }
-            for k in 0..<pairs {
-                out[2 * k] = u1[k]
-                if 2 * k + 1 < n { out[2 * k + 1] = u2[k] }
+        let block = 64
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * block) { buffer in
+            let u1 = buffer.baseAddress!, u2 = u1 + block
+            var first = 0   // first output of this block
+            while first < n {
+                let pairs = min(block, (n - first + 1) / 2)
+                for k in 0..<pairs {
+                    let r = next()
+                    u1[k] = Float((r >> 40) + 1) * 0x1p-24             // (0, 1]
+                    u2[k] = Float((r >> 16) & 0xFF_FFFF) * 0x1p-24     // [0, 1)
+                }
+                for k in 0..<pairs {
+                    let radius = (-2 * FastMath.log(u1[k])).squareRoot()
+                    let x = Float.pi * (2 * u2[k] - 1)                  // the angle − π, in [−π, π)
+                    let (s, c) = FastMath.sinCos(x)
+                    u1[k] = -radius * c; u2[k] = -radius * s            // r·cos(x + π), r·sin(x + π)
+                }
+                for k in 0..<pairs {
+                    out[first + 2 * k] = u1[k]
+                    if first + 2 * k + 1 < n { out[first + 2 * k + 1] = u2[k] }
+                }
+                first += 2 * pairs
             }
         }
     }

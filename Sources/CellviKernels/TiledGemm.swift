@@ -75,16 +75,23 @@ public enum TiledGemm {
         alpha == 1 && (beta == 0 || beta == 1) && m >= tileRows && n >= tileColumns && k >= 16
     }
 
-    /// c(m, n) = op(a) · op(b) (+ c when beta == 1), with a panel for a transposed op(b). With
+    /// c(m, n) = op(a) · op(b) (+ c when beta == 1), with a pooled panel for a transposed op(b). With
     /// `columnBias` (n) and beta 0, every row of c starts from the bias: c = bias + op(a) · op(b).
     public static func gemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
                             _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                             _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
                             m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>? = nil) {
         precondition(columnBias == nil || beta == 0, "TiledGemm: a column bias needs beta 0")
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: depthBlock * tileColumns) { panel in
+        let slot = PanelPool.acquire()
+        if slot >= 0 {
+            defer { PanelPool.release(slot) }
             gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel.baseAddress!)
+                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: PanelPool.panel(slot))
+        } else {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: PanelPool.floatsPerPanel) { panel in
+                gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                     m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel.baseAddress!)
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import CellviKernels
 import XCTest
 
@@ -51,5 +52,26 @@ final class TiledGemmTests: XCTestCase {
         TiledGemm.gemm(&c1, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true, m: m, n: n, k: k, beta: 0)
         TiledGemm.gemm(&c2, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true, m: m, n: n, k: k, beta: 0)
         XCTAssertEqual(c1, c2)
+    }
+}
+
+/// The packing panels TiledGemm borrows instead of allocating.
+final class PanelPoolTests: XCTestCase {
+    func testConcurrentProductsGetTheirOwnPanelsAndGiveThemBack() {
+        var rng = RandomSource(seed: 14)
+        let m = 12, n = 130, k = 70   // transposed b and a partial panel: both use the panel
+        let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(n * k)).map { _ in rng.normal() }
+        var expected = [Float](repeating: 0, count: m * n)
+        TiledGemm.gemm(&expected, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true, m: m, n: n, k: k, beta: 0)
+        // More concurrent products than pooled panels: the extra ones allocate their own.
+        let results = UnsafeMutablePointer<Float>.allocate(capacity: 40 * m * n)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 40) { i in
+            TiledGemm.gemm(results + i * m * n, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true,
+                           m: m, n: n, k: k, beta: 0)
+        }
+        for i in 0..<40 {
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: results + i * m * n, count: m * n)), expected, "product \(i)")
+        }
     }
 }

@@ -81,6 +81,21 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(db2, db1)
     }
 
+    func testDropoutMaskDropsAFractionPAndScalesTheRest() {
+        var rng = RandomSource(seed: 32)
+        for n in [100_001, 100_000] {   // odd and even counts (two uniforms per draw)
+            var mask = [Float](repeating: .nan, count: n)
+            dropout_mask(&mask, count: n, p: 0.1, rng: &rng)
+            let zeros = mask.filter { $0 == 0 }.count
+            XCTAssertEqual(Double(zeros) / Double(n), 0.1, accuracy: 0.005)
+            XCTAssertTrue(mask.allSatisfy { $0 == 0 || $0 == 1 / Float(0.9) })
+        }
+        var a = RandomSource(seed: 5), b = RandomSource(seed: 5)
+        var m1 = [Float](repeating: 0, count: 999), m2 = m1
+        dropout_mask(&m1, count: 999, p: 0.3, rng: &a); dropout_mask(&m2, count: 999, p: 0.3, rng: &b)
+        XCTAssertEqual(m1, m2, "seeded masks repeat")
+    }
+
     func testBatchNormRunningStatistics() {
         let x: [Float] = [1, 2, 3, 6]  // B = 4, C = 1
         var out = [Float](repeating: 0, count: 4), xh = out, mean: [Float] = [0], inv: [Float] = [0]
