@@ -10,10 +10,12 @@ public enum Parallel {
                                     _ body: (Range<Int>) -> Void) {
         let chunks = chunkCount(count, threads: threads, minimumPerChunk: minimumPerChunk)
         if chunks <= 1 { if count > 0 { body(0..<count) }; return }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let chunk = { (c: Int) in
             let range = chunkRange(c, of: chunks, count: count)
             if !range.isEmpty { body(range) }
         }
+        if WorkerTeam.shared.run(chunks: chunks, chunk) { return }
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)   // the team is in use (nested call)
     }
 
     /// How many chunks `forEachChunk` cuts `count` indices into.
