@@ -36,9 +36,10 @@ public struct SlabPartition: Sendable, Equatable {
     public func forEachRange(ofPart p: Int, parts: Int, _ body: (Range<Int>) -> Void) {
         switch split {
         case .rowBlocks:
-            let lo = p == 0 ? 0 : (rows * p / parts) & ~15
-            let hi = p == parts - 1 ? rows : (rows * (p + 1) / parts) & ~15
-            if lo < hi { body(range.lowerBound + lo * rowLength..<range.lowerBound + hi * rowLength) }
+            let block = BLAS.splitRange(p, of: parts, length: rows)
+            if !block.isEmpty {
+                body(range.lowerBound + block.lowerBound * rowLength..<range.lowerBound + block.upperBound * rowLength)
+            }
         case .rowChunks:
             let chunk = Parallel.chunkRange(p, of: parts, count: rows)
             if !chunk.isEmpty { body(range.lowerBound + chunk.lowerBound * rowLength..<range.lowerBound + chunk.upperBound * rowLength) }

@@ -54,6 +54,15 @@ extension BLAS {
         }
     }
 
+    /// Block `part` of `parts` contiguous blocks of 0..<length, cut at multiples of 16 (the blocks of
+    /// the split dimension in `gemmBlock`; callers that work on the same rows or columns use them too).
+    @inline(__always)
+    public static func splitRange(_ part: Int, of parts: Int, length: Int) -> Range<Int> {
+        let lo = part == 0 ? 0 : (length * part / parts) & ~15
+        let hi = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
+        return lo..<max(lo, hi)
+    }
+
     /// Block `part` of the `parts` blocks `gemmSplit` cuts this product into, computed on the calling
     /// thread (for callers that run several products in one parallel region). Returns the rows and
     /// columns of C written, or nil for an empty block. With `parts` == 1 it is the whole product.
@@ -66,9 +75,9 @@ extension BLAS {
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil
     ) -> (Range<Int>, Range<Int>)? {
-        let splitRows = m > n, length = splitRows ? m : n
-        let lo = part == 0 ? 0 : (length * part / parts) & ~15
-        let hi = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
+        let splitRows = m > n
+        let block = splitRange(part, of: parts, length: splitRows ? m : n)
+        let lo = block.lowerBound, hi = block.upperBound
         if lo >= hi { return nil }
         if splitRows {
             // rows lo..<hi of op(a) and of c

@@ -25,13 +25,15 @@ final class WorkerTeam: @unchecked Sendable {
     /// How long the team blocks instead of spinning after it saw another process take a core.
     static let contentionBackoffNanoseconds: UInt64 = 2_000_000_000
 
+    /// Most chunks in one region (one bit each in `ticket`).
+    static let maximumChunks = 32
     /// How many times the caller polls for the last chunks before it blocks (tens of microseconds).
     static let joinSpins = 20_000
 
     /// The process's team. It grows to the largest chunk count asked for, up to the core count.
     static let shared = WorkerTeam()
 
-    /// Generation (high 32 bits) and next unclaimed chunk (low 32 bits) of the current region.
+    /// Generation (high 32 bits) and the claimed chunks (bit c of the low 32 bits) of the current region.
     private let ticket = Atomic<UInt64>(0)
     /// Chunks of the current region finished (by any thread).
     private let finished = Atomic<Int>(0)
@@ -57,8 +59,9 @@ final class WorkerTeam: @unchecked Sendable {
     private init() {}
 
     /// Calls `body(c)` for c in 0..<chunks, each exactly once, across the team; returns when all are done.
-    /// Returns false (and runs nothing) when the team is already in use.
+    /// Returns false (and runs nothing) when the team is already in use or chunks > 32.
     func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
+        guard chunks <= Self.maximumChunks else { return false }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         reserveWorkers(for: chunks)
@@ -72,7 +75,8 @@ final class WorkerTeam: @unchecked Sendable {
     /// Starts workers until `chunks` chunks can run at once (the caller is one of the threads).
     private func reserveWorkers(for chunks: Int) {
         while workerCount < min(chunks, cores) - 1 {
-            let thread = Thread { [unowned self] in self.workerLoop() }
+            let preferred = workerCount + 1
+            let thread = Thread { [unowned self] in self.workerLoop(preferredChunk: preferred) }
             thread.name = "cellvi-worker-\(workerCount)"
             thread.stackSize = 1 << 20
             thread.start()
@@ -90,7 +94,7 @@ final class WorkerTeam: @unchecked Sendable {
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             wakeUp.lock(); wakeUp.broadcast(); wakeUp.unlock()
         }
-        runChunks(generation: generation)
+        runChunks(generation: generation, preferred: 0)
         // What is left is running on other threads: spin briefly, then block (not yield: a yielding
         // thread hands its core to any other process for a whole time slice). A long wait means a
         // worker was descheduled mid-chunk.
@@ -111,16 +115,20 @@ final class WorkerTeam: @unchecked Sendable {
         self.body = nil
     }
 
-    /// Claims and runs chunks of region `generation` until none are left.
-    private func runChunks(generation: UInt64) {
+    /// Claims and runs chunks of region `generation` until none are left, starting with chunk
+    /// `preferred` (the caller 0, worker w chunk w + 1), so that on an idle machine a chunk runs on
+    /// the same thread in every region.
+    private func runChunks(generation: UInt64, preferred: Int) {
+        var c = preferred
         while true {
             let t = ticket.load(ordering: .acquiring)
             guard t >> 32 == generation else { return }
-            let c = Int(t & 0xFFFF_FFFF)
             // Read before the claim: valid while the region is current, and a successful claim proves it was.
             let count = chunkCount, work = body
-            guard c < count else { return }
-            guard ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged else {
+            let all = UInt64.max >> (64 - count), claimed = t & 0xFFFF_FFFF
+            if claimed & all == all { return }
+            if c >= count || claimed & (1 << c) != 0 { c = (~claimed & all).trailingZeroBitCount }
+            guard ticket.compareExchange(expected: t, desired: t | (1 << c), ordering: .acquiringAndReleasing).exchanged else {
                 continue
             }
             Self.call(work!, c)
@@ -128,6 +136,7 @@ final class WorkerTeam: @unchecked Sendable {
                callerBlocked.load(ordering: .sequentiallyConsistent) {
                 joined.lock(); joined.signal(); joined.unlock()
             }
+            c = count
         }
     }
 
@@ -137,7 +146,7 @@ final class WorkerTeam: @unchecked Sendable {
         body.assumingMemoryBound(to: ((Int) -> Void).self).pointee(c)
     }
 
-    private func workerLoop() {
+    private func workerLoop(preferredChunk: Int) {
         var seen: UInt64 = 0
         while true {
             var generation = ticket.load(ordering: .acquiring) >> 32
@@ -151,7 +160,7 @@ final class WorkerTeam: @unchecked Sendable {
                 generation = ticket.load(ordering: .acquiring) >> 32
             }
             seen = generation
-            runChunks(generation: generation)
+            runChunks(generation: generation, preferred: preferredChunk)
         }
     }
 

@@ -91,7 +91,7 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
             }
             if p < biasParts {
                 bias_backward(dbias, dcov, ldw: I + K, dout, cov, B: B, O: O,
-                              cols: O * p / biasParts..<O * (p + 1) / biasParts)
+                              cols: BLAS.splitRange(p, of: biasParts, length: O))
             }
             if let dinp, p < inputParts {
                 // dinp(B, I) += dout(B, O) · W[:, :I](O, I)
@@ -100,10 +100,9 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
             }
             if depthSplit, let partials = depthSplitScratch, p < weightParts {
                 // partial p (B, I) = dout[:, lo..<hi] · W[lo..<hi, :I], the rows of dW block p
-                let lo = p == 0 ? 0 : (O * p / weightParts) & ~15
-                let hi = p == weightParts - 1 ? O : (O * (p + 1) / weightParts) & ~15
-                BLAS.gemm(partials + p * B * I, ldc: I, dout + lo, lda: O, transposeA: false,
-                          weight + lo * (I + K), ldb: I + K, transposeB: false, m: B, n: I, k: hi - lo)
+                let block = BLAS.splitRange(p, of: weightParts, length: O)
+                BLAS.gemm(partials + p * B * I, ldc: I, dout + block.lowerBound, lda: O, transposeA: false,
+                          weight + block.lowerBound * (I + K), ldb: I + K, transposeB: false, m: B, n: I, k: block.count)
             }
             if extraSplits { extra(p, parts) }
         }

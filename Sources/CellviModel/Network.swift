@@ -316,7 +316,7 @@ struct Network {
                         depthSplitCapacity: Workspace.inputGradientParts * ws.capacity * H,
                         extraSplits: thetaSum) { part, parts in
             guard let pxR = arch.pxR, let gr = ws.gradPxR else { return }
-            let d = D + pxR, genes = G * part / parts..<G * (part + 1) / parts
+            let d = D + pxR, genes = BLAS.splitRange(part, of: parts, length: G)
             if thetaGradientInChunkRows {
                 let chunks = Parallel.chunkCount(B, threads: threads, minimumPerChunk: Self.likelihoodCellsPerChunk)
                 for c in 0..<chunks {
