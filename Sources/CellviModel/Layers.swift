@@ -73,11 +73,12 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
     let dcov = K > 0 && codes != nil ? dweight + I : nil, cov = K > 0 ? codes : nil
     precondition(!overwriteWeightGradient || dcov == nil, "linear_backward: covariate columns accumulate; cannot overwrite")
     let weightParts = BLAS.splitParts(m: O, n: I, k: B, threads: threads)
-    // A wide layer (O ≫ B, I, say the (G, H) scale head) splits its input product over the outputs
-    // instead: part p sums dout[:, block p] · W[block p] (the output block whose weight gradient it
-    // also computes, so each core reads only its own rows of W and columns of dout) into its own
-    // (B, I) partial, and the partials are added in order afterwards.
-    let depthSplit = dinp != nil && weightParts > 1 && O >= 16 * max(B, I)
+    // A wide layer (O ≥ 4·max(B, I), say the (G, H) scale head) splits its input product over the
+    // outputs instead: part p sums dout[:, block p] · W[block p] (the output block whose weight
+    // gradient it also computes, and whose rows of W the optimizer updates on the same core) into its
+    // own (B, I) partial, and the partials are added in order afterwards. Splitting over I instead
+    // would have each core read every row of W, which the other core's Adam step then rewrites.
+    let depthSplit = dinp != nil && weightParts > 1 && O >= 4 * max(B, I)
         && depthSplitScratch != nil && weightParts * B * I <= depthSplitCapacity && O > I
     let inputParts = dinp == nil || depthSplit ? 0 : BLAS.splitParts(m: B, n: I, k: O, threads: threads)
     let biasParts = B * O >= 1 << 16 ? max(1, min(threads, O / 512)) : 1
