@@ -81,7 +81,9 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
     let depthSplit = dinp != nil && weightParts > 1 && O >= 4 * max(B, I)
         && depthSplitScratch != nil && weightParts * B * I <= depthSplitCapacity && O > I
     let inputParts = dinp == nil || depthSplit ? 0 : BLAS.splitParts(m: B, n: I, k: O, threads: threads)
-    let biasParts = B * O >= 1 << 16 ? max(1, min(threads, O / 512)) : 1
+    // The bias sums follow the weight blocks when there are some: part p reads only the columns of
+    // dout its weight product reads.
+    let biasParts = weightParts > 1 ? weightParts : B * O >= 1 << 16 ? max(1, min(threads, O / 512)) : 1
     let parts = max(weightParts, inputParts, biasParts, extraSplits ? threads : 1)
     Parallel.forEachChunk(parts, threads: parts) { range in
         for p in range {
