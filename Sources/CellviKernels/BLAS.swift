@@ -1,7 +1,8 @@
 import COpenBLAS
 
-/// Row-major single-precision matrix products: `TiledGemm` when the build has AVX-512
-/// (CELLVI_SIMD16_GEMM, set by Package.swift), otherwise OpenBLAS `cblas_sgemm`.
+/// Row-major single-precision matrix products: `TiledGemm` (`NarrowGemm` for at most 16 output
+/// columns) when the build has AVX-512 (CELLVI_SIMD16_GEMM, set by Package.swift), otherwise OpenBLAS
+/// `cblas_sgemm`.
 public enum BLAS {
     /// Sets the number of OpenBLAS threads (deterministic for a fixed count).
     public static func setThreadCount(_ count: Int) {
@@ -25,6 +26,11 @@ public enum BLAS {
         if k > 0 && TiledGemm.accepts(m: m, n: n, k: k, alpha: alpha, beta: beta) {
             TiledGemm.gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
                            m: m, n: n, k: k, beta: beta, columnBias: columnBias)
+            return
+        }
+        if k > 0 && NarrowGemm.accepts(m: m, n: n, k: k, alpha: alpha, beta: beta) {
+            NarrowGemm.gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                            m: m, n: n, k: k, beta: beta, columnBias: columnBias)
             return
         }
         #endif

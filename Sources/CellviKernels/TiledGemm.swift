@@ -72,7 +72,7 @@ public enum TiledGemm {
     /// Whether `gemm` takes this product (else the caller uses OpenBLAS).
     @inline(__always)
     public static func accepts(m: Int, n: Int, k: Int, alpha: Float, beta: Float) -> Bool {
-        alpha == 1 && (beta == 0 || beta == 1) && m >= tileRows && n >= tileColumns && k >= 16
+        alpha == 1 && (beta == 0 || beta == 1) && m >= tileRows && n >= tileColumns && k >= 1
     }
 
     /// c(m, n) = op(a) · op(b) (+ c when beta == 1), with a pooled panel for a transposed op(b). With
