@@ -9,8 +9,9 @@ import Foundation
 /// `Likelihood.fusedRow` in CellviModel is the plain reference this kernel is tested against.
 public enum NegativeBinomialKernel {
     public static let eps: Float = 1e-8
-    /// Non-zero counts gathered per block of the sparse pass.
-    static let sparseBlock = 256
+    /// Non-zero counts gathered per block of the sparse pass: five block buffers of 48 floats fit
+    /// the 1 KB that `withUnsafeTemporaryAllocation` keeps on the stack (larger ones are a malloc per cell).
+    static let sparseBlock = 48
 
     /// logThetaEps[g] = log(θ_g + ε); dThetaConstant[g] = log(θ_g + ε) + θ_g / (θ_g + ε). (n) each.
     public static func thetaConstants(_ logThetaEps: UnsafeMutablePointer<Float>,
