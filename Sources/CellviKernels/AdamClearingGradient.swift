@@ -21,8 +21,8 @@ extension AdamKernel {
         }
     }
 
-    /// `stepClearingGradient` over the slab, except that the tensors in `overwritten` (disjoint
-    /// gradients the next backward pass writes instead of accumulating into) are not cleared, and
+    /// `stepClearingGradient` over the slab, except that the tensors in `overwritten` (disjoint, in
+    /// slab order; gradients the next backward pass writes instead of accumulating into) are not cleared, and
     /// each of them is updated part by part on the thread (chunk) that its kernels give that part.
     /// The rest of the slab is cut into the same fixed chunks as `step`. One parallel region;
     /// p, m and v are bit-identical to `step`.
@@ -31,7 +31,9 @@ extension AdamKernel {
                                             overwritten: [SlabPartition], stepSize: Float, bc2Sqrt: Float, epsilon: Float,
                                             weightDecay wd: Float, beta1: Float, beta2: Float, threads: Int) {
         let chunks = Parallel.chunkCount(n, threads: threads, minimumPerChunk: 65536)
-        let kept = overwritten.map(\.range).sorted { $0.lowerBound < $1.lowerBound }
+        for (a, b) in zip(overwritten, overwritten.dropFirst()) {
+            precondition(a.range.upperBound <= b.range.lowerBound, "stepClearingGradient: overwritten tensors must be in slab order")
+        }
         func run(_ r: Range<Int>, clearing: Bool) {
             var b = r.lowerBound
             while b < r.upperBound {
@@ -47,7 +49,7 @@ extension AdamKernel {
                 // This chunk of the slab, without the overwritten tensors.
                 let r = Parallel.chunkRange(chunk, of: chunks, count: n)
                 var lo = r.lowerBound
-                for k in kept where k.upperBound > lo && k.lowerBound < r.upperBound {
+                for k in overwritten.lazy.map(\.range) where k.upperBound > lo && k.lowerBound < r.upperBound {
                     run(lo..<max(lo, k.lowerBound), clearing: true)
                     lo = max(lo, k.upperBound)
                 }

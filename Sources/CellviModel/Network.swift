@@ -291,7 +291,7 @@ struct Network {
             tensors.append(SlabPartition(range: s.weight..<s.weight + s.inputs * s.outputs, rowLength: s.outputs,
                                          split: .rowChunks(minimumRows: SparseProduct.weightGradientMinimumRows)))
         }
-        return tensors
+        return tensors.sorted { $0.range.lowerBound < $1.range.lowerBound }   // slab order, as Adam wants them
     }
 
     /// Gradients of mean_i [reconstruction_i + klWeight·KL_z,i + KL_l,i] accumulated into `grads`
