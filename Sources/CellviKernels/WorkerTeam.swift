@@ -11,9 +11,9 @@ import Synchronization
 /// descheduled, the caller runs the unclaimed chunks itself instead of waiting.
 ///
 /// Spinning keeps other processes off the core, and a process kept waiting long enough preempts the
-/// spinning thread in the middle of a chunk for milliseconds. So when a worker notices it was
-/// descheduled (or the caller waited long for a chunk), the team stops spinning for a while and
-/// workers block between regions, leaving the gaps to the other processes.
+/// spinning thread in the middle of a chunk for milliseconds. So when a spinning worker notices it
+/// was descheduled, the team stops spinning for a while and workers block between regions, leaving
+/// the gaps to the other processes.
 ///
 /// Which thread runs a chunk never changes a result: the partition is fixed by the callers.
 final class WorkerTeam: @unchecked Sendable {
@@ -96,10 +96,9 @@ final class WorkerTeam: @unchecked Sendable {
         }
         runChunks(generation: generation, preferred: 0)
         // What is left is running on other threads: spin briefly, then block (not yield: a yielding
-        // thread hands its core to any other process for a whole time slice). A long wait means a
-        // worker was descheduled mid-chunk.
+        // thread hands its core to any other process for a whole time slice). A long wait here is not
+        // taken as contention: waking an idle virtual CPU alone can take that long.
         if finished.load(ordering: .acquiring) < chunks {
-            let start = Self.now()
             var spins = 0
             while finished.load(ordering: .acquiring) < chunks, spins < Self.joinSpins { spins += 1 }
             if finished.load(ordering: .acquiring) < chunks {
@@ -108,8 +107,6 @@ final class WorkerTeam: @unchecked Sendable {
                 while finished.load(ordering: .sequentiallyConsistent) < chunks { joined.wait() }
                 joined.unlock()
                 callerBlocked.store(false, ordering: .relaxed)
-                let end = Self.now()
-                if end - start > Self.descheduledNanoseconds * 10 { noteContention(at: end) }
             }
         }
         self.body = nil
