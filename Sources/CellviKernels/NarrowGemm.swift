@@ -6,7 +6,9 @@
 /// k in order, so results depend only on the shapes.
 public enum NarrowGemm {
     typealias V = SIMD16<Float>
-    public static let maximumColumns = 16, maximumDepth = 1024
+    public static let maximumColumns = 16
+    /// Deepest product whose packed op(b) fits one `PanelPool` panel (1024).
+    public static let maximumDepth = PanelPool.floatsPerPanel / maximumColumns
     static let rowBlock = 8
 
     /// Whether `gemm` takes this product (else the caller uses another kernel).
@@ -20,17 +22,10 @@ public enum NarrowGemm {
                             _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
                             m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>? = nil) {
         precondition(accepts(m: m, n: n, k: k, alpha: 1, beta: beta), "NarrowGemm: shape or scaling not supported")
-        // A pooled TiledGemm panel holds the (k, 16) copy of op(b) (k ≤ maximumDepth fits).
-        let slot = PanelPool.acquire()
-        if slot >= 0 {
-            defer { PanelPool.release(slot) }
+        // A TiledGemm panel holds the (k, 16) copy of op(b) (k ≤ maximumDepth fits).
+        PanelPool.withPanel { panel in
             gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: PanelPool.panel(slot))
-        } else {
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: k * maximumColumns) { panel in
-                gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                     m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel.baseAddress!)
-            }
+                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel)
         }
     }
 

@@ -30,4 +30,15 @@ enum PanelPool {
     static func release(_ slot: Int) {
         if slot >= 0 { inUse.bitwiseAnd(~(UInt16(1) << slot), ordering: .releasing) }
     }
+
+    /// Calls `body` with a panel of `floatsPerPanel` floats: a pooled one, or (all lent) a temporary.
+    @inline(__always)
+    static func withPanel<R>(_ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+        let slot = acquire()
+        if slot >= 0 {
+            defer { release(slot) }
+            return body(panel(slot))
+        }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: floatsPerPanel) { body($0.baseAddress!) }
+    }
 }

@@ -82,16 +82,9 @@ public enum TiledGemm {
                             _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
                             m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>? = nil) {
         precondition(columnBias == nil || beta == 0, "TiledGemm: a column bias needs beta 0")
-        let slot = PanelPool.acquire()
-        if slot >= 0 {
-            defer { PanelPool.release(slot) }
+        PanelPool.withPanel { panel in
             gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: PanelPool.panel(slot))
-        } else {
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: PanelPool.floatsPerPanel) { panel in
-                gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                     m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel.baseAddress!)
-            }
+                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel)
         }
     }
 

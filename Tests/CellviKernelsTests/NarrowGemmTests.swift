@@ -6,26 +6,10 @@ import XCTest
 /// whose other columns must stay untouched. Also TiledGemm at depths below 16 (the decoder's first layer).
 final class NarrowGemmTests: XCTestCase {
     func testNarrowGemmMatchesReference() {
-        var rng = RandomSource(seed: 21)
-        for (m, n, k) in [(128, 10, 128), (13, 1, 7), (8, 16, 300), (9, 11, 1), (130, 3, 64)] {
-            for ta in [false, true] {
-                for tb in [false, true] {
-                    for beta: Float in [0, 1] {
-                        let ldc = n + 5   // columns n..<ldc belong to something else
-                        let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(k * n)).map { _ in rng.normal() }
-                        var c = (0..<(m * ldc)).map { _ in rng.normal() }, r = c
-                        let lda = ta ? m : k, ldb = tb ? k : n
-                        XCTAssertTrue(NarrowGemm.accepts(m: m, n: n, k: k, alpha: 1, beta: beta))
-                        NarrowGemm.gemm(&c, ldc: ldc, a, lda: lda, transposeA: ta, b, ldb: ldb, transposeB: tb,
-                                        m: m, n: n, k: k, beta: beta)
-                        BLAS.gemmReference(&r, ldc: ldc, a, lda: lda, transposeA: ta, b, ldb: ldb, transposeB: tb,
-                                           m: m, n: n, k: k, beta: beta)
-                        let worst = zip(c, r).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-                        XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) k \(k) ta \(ta) tb \(tb) beta \(beta)")
-                        for i in 0..<m { for j in n..<ldc { XCTAssertEqual(c[i * ldc + j], r[i * ldc + j]) } }
-                    }
-                }
-            }
+        assertGemmMatchesReference("NarrowGemm", shapes: [(128, 10, 128), (13, 1, 7), (8, 16, 300), (9, 11, 1), (130, 3, 64)],
+                                   ldcPadding: 5, seed: 21,
+                                   accepts: { NarrowGemm.accepts(m: $0, n: $1, k: $2, alpha: 1, beta: $3) }) {
+            NarrowGemm.gemm($0, ldc: $1, $2, lda: $3, transposeA: $4, $5, ldb: $6, transposeB: $7, m: $8, n: $9, k: $10, beta: $11)
         }
     }
 
@@ -44,15 +28,9 @@ final class NarrowGemmTests: XCTestCase {
     }
 
     func testTiledGemmAtSmallDepths() {
-        var rng = RandomSource(seed: 23)
-        for k in [1, 3, 11, 15] {
-            let m = 128, n = 128
-            let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(k * n)).map { _ in rng.normal() }
-            var c = (0..<(m * n)).map { _ in rng.normal() }, r = c
-            XCTAssertTrue(TiledGemm.accepts(m: m, n: n, k: k, alpha: 1, beta: 1))
-            TiledGemm.gemm(&c, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true, m: m, n: n, k: k, beta: 1)
-            BLAS.gemmReference(&r, ldc: n, a, lda: k, transposeA: false, b, ldb: k, transposeB: true, m: m, n: n, k: k, beta: 1)
-            for (x, y) in zip(c, r) { XCTAssertEqual(x, y, accuracy: 1e-4 * max(1, abs(y)), "k \(k)") }
+        assertGemmMatchesReference("TiledGemm", shapes: [(128, 128, 1), (128, 128, 3), (20, 70, 11), (128, 128, 15)], seed: 23,
+                                   accepts: { TiledGemm.accepts(m: $0, n: $1, k: $2, alpha: 1, beta: $3) }) {
+            TiledGemm.gemm($0, ldc: $1, $2, lda: $3, transposeA: $4, $5, ldb: $6, transposeB: $7, m: $8, n: $9, k: $10, beta: $11)
         }
     }
 }

@@ -6,25 +6,10 @@ import XCTest
 /// tiles (rows not a multiple of 6, columns not a multiple of 64, depth across panel blocks).
 final class TiledGemmTests: XCTestCase {
     func testTiledGemmMatchesReferenceOnRaggedShapes() {
-        var rng = RandomSource(seed: 11)
-        for (m, n, k) in [(13, 70, 37), (6, 64, 16), (128, 200, 300), (9, 130, 600), (70, 1000, 128)] {
-            for ta in [false, true] {
-                for tb in [false, true] {
-                    for beta: Float in [0, 1] {
-                        let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(k * n)).map { _ in rng.normal() }
-                        var c = (0..<(m * n)).map { _ in rng.normal() }, r = c
-                        let lda = ta ? m : k, ldb = tb ? k : n
-                        XCTAssertTrue(TiledGemm.accepts(m: m, n: n, k: k, alpha: 1, beta: beta))
-                        TiledGemm.gemm(&c, ldc: n, a, lda: lda, transposeA: ta, b, ldb: ldb, transposeB: tb,
-                                       m: m, n: n, k: k, beta: beta)
-                        BLAS.gemmReference(&r, ldc: n, a, lda: lda, transposeA: ta, b, ldb: ldb, transposeB: tb,
-                                           m: m, n: n, k: k, beta: beta)
-                        // float sums of up to 600 products vs a Double reference; a tiling bug is O(1)
-                        let worst = zip(c, r).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-                        XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) k \(k) ta \(ta) tb \(tb) beta \(beta)")
-                    }
-                }
-            }
+        assertGemmMatchesReference("TiledGemm", shapes: [(13, 70, 37), (6, 64, 16), (128, 200, 300), (9, 130, 600), (70, 1000, 128)],
+                                   ldcPadding: 3, seed: 11,
+                                   accepts: { TiledGemm.accepts(m: $0, n: $1, k: $2, alpha: 1, beta: $3) }) {
+            TiledGemm.gemm($0, ldc: $1, $2, lda: $3, transposeA: $4, $5, ldb: $6, transposeB: $7, m: $8, n: $9, k: $10, beta: $11)
         }
     }
 
