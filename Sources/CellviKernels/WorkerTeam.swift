@@ -5,10 +5,10 @@ import Synchronization
 ///
 /// A training step is a chain of short parallel regions (tens of microseconds each). Waking a
 /// sleeping thread for every region costs 10–15 µs on a virtual machine, about as much as the work,
-/// so idle workers spin for a while before they block. Chunks are claimed from a shared counter:
-/// the caller takes chunk 0 at once and a spinning worker the next one, so on an idle machine chunk c
-/// runs on the same core in every region (its data stays in that core's cache). If a worker is
-/// descheduled, the caller runs the unclaimed chunks itself instead of waiting.
+/// so idle workers spin for a while before they block. Chunks are claimed as bits of one ticket word:
+/// the caller first claims chunk 0 and worker w chunk w + 1, so on an idle machine chunk c runs on the
+/// same core in every region (its data stays in that core's cache). Any chunk left unclaimed goes to
+/// whoever is free: if a worker is descheduled, the caller runs its chunk instead of waiting.
 ///
 /// Spinning keeps other processes off the core, and a process kept waiting long enough preempts the
 /// spinning thread in the middle of a chunk for milliseconds. So when a spinning worker notices it
