@@ -2,9 +2,10 @@ import Dispatch
 
 /// Row-range parallel loops with a fixed partition, so results never depend on scheduling.
 public enum Parallel {
-    /// Calls `body(range)` for `chunks` contiguous ranges covering 0..<count.
-    /// With `threads` ≤ 1 (or tiny counts) it runs inline. The partition depends only on
-    /// `count` and `threads`, and each index is handled by exactly one call.
+    /// Calls `body(range)` for `chunks` contiguous ranges covering 0..<count, on `WorkerTeam`
+    /// (chunk c on the same thread in every call while the workers are awake; Dispatch when the team
+    /// is busy, as in a nested call). With `threads` ≤ 1 (or tiny counts) it runs inline. The
+    /// partition depends only on `count` and `threads`, and each index is handled by exactly one call.
     @inline(__always)
     public static func forEachChunk(_ count: Int, threads: Int, minimumPerChunk: Int = 1,
                                     _ body: (Range<Int>) -> Void) {
@@ -15,7 +16,7 @@ public enum Parallel {
             if !range.isEmpty { body(range) }
         }
         if WorkerTeam.shared.run(chunks: chunks, chunk) { return }
-        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)   // the team is in use (nested call)
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
     }
 
     /// How many chunks `forEachChunk` cuts `count` indices into.
