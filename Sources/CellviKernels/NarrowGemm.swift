@@ -22,42 +22,31 @@ public enum NarrowGemm {
                             _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
                             m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>? = nil) {
         precondition(accepts(m: m, n: n, k: k, alpha: 1, beta: beta), "NarrowGemm: shape or scaling not supported")
-        // A TiledGemm panel holds the (k, 16) copy of op(b) (k ≤ maximumDepth fits).
+        // A TiledGemm panel holds the (k, 16) copy of op(b) (k ≤ maximumDepth fits): row kk = op(b) row kk
+        // in columns 0..<n, zeros beyond.
         PanelPool.withPanel { panel in
-            gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel)
-        }
-    }
-
-    /// `gemm` with a caller's panel of k × 16 floats (64-byte aligned or not).
-    static func gemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
-                     _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
-                     _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                     m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>?,
-                     panel: UnsafeMutablePointer<Float>) {
-        // panel row kk = op(b) row kk in columns 0..<n, zeros beyond.
-        panel.update(repeating: 0, count: k * maximumColumns)
-        if transposeB {
-            for j in 0..<n { let src = b + j * ldb; for kk in 0..<k { panel[kk * maximumColumns + j] = src[kk] } }
-        } else {
-            for kk in 0..<k { let src = b + kk * ldb, dst = panel + kk * maximumColumns; for j in 0..<n { dst[j] = src[j] } }
-        }
-        var start = V(repeating: 0)
-        if let bias = columnBias { start = load(bias, n) }
-        let si = transposeA ? 1 : lda, sk = transposeA ? lda : 1
-        let rowsOfB = UnsafePointer(panel)
-        var i0 = 0
-        while i0 + rowBlock <= m {
-            block8(c + i0 * ldc, ldc: ldc, a + i0 * si, si: si, sk: sk, rowsOfB, n: n, k: k,
-                   accumulate: beta != 0, start: start)
-            i0 += rowBlock
-        }
-        while i0 < m {
-            var acc = beta != 0 ? load(c + i0 * ldc, n) : start
-            var ap = a + i0 * si
-            for kk in 0..<k { acc.addProduct(V(repeating: ap[0]), row(rowsOfB, kk)); ap += sk }
-            store(acc, c + i0 * ldc, n)
-            i0 += 1
+            panel.update(repeating: 0, count: k * maximumColumns)
+            if transposeB {
+                for j in 0..<n { let src = b + j * ldb; for kk in 0..<k { panel[kk * maximumColumns + j] = src[kk] } }
+            } else {
+                for kk in 0..<k { let src = b + kk * ldb, dst = panel + kk * maximumColumns; for j in 0..<n { dst[j] = src[j] } }
+            }
+            let start = columnBias.map { load($0, n) } ?? V(repeating: 0)
+            let si = transposeA ? 1 : lda, sk = transposeA ? lda : 1
+            let rowsOfB = UnsafePointer(panel)
+            var i0 = 0
+            while i0 + rowBlock <= m {
+                block8(c + i0 * ldc, ldc: ldc, a + i0 * si, si: si, sk: sk, rowsOfB, n: n, k: k,
+                       accumulate: beta != 0, start: start)
+                i0 += rowBlock
+            }
+            while i0 < m {
+                var acc = beta != 0 ? load(c + i0 * ldc, n) : start
+                var ap = a + i0 * si
+                for kk in 0..<k { acc.addProduct(V(repeating: ap[0]), row(rowsOfB, kk)); ap += sk }
+                store(acc, c + i0 * ldc, n)
+                i0 += 1
+            }
         }
     }
 
