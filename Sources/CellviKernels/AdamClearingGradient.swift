@@ -24,13 +24,16 @@ extension AdamKernel {
     /// `stepClearingGradient` over the slab, except that the tensors in `overwritten` (disjoint, in
     /// slab order; gradients the next backward pass writes instead of accumulating into) are not cleared, and
     /// each of them is updated part by part on the thread (chunk) that its kernels give that part.
-    /// The rest of the slab is cut into the same fixed chunks as `step`. One parallel region;
-    /// p, m and v are bit-identical to `step`.
+    /// The rest of the slab is cut into the same fixed chunks as `step`, unless it is smaller than one
+    /// chunk: then (the biases, BatchNorm and latent layers of scVI, which the caller's serial code
+    /// reads and writes the gradients of) chunk 0, the calling thread, updates all of it. One parallel
+    /// region; p, m and v are bit-identical to `step`.
     public static func stepClearingGradient(_ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
                                             _ v: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count n: Int,
                                             overwritten: [SlabPartition], stepSize: Float, bc2Sqrt: Float, epsilon: Float,
                                             weightDecay wd: Float, beta1: Float, beta2: Float, threads: Int) {
         let chunks = Parallel.chunkCount(n, threads: threads, minimumPerChunk: 65536)
+        let restOnCaller = n - overwritten.reduce(0) { $0 + $1.range.count } < 65536
         for (a, b) in zip(overwritten, overwritten.dropFirst()) {
             precondition(a.range.upperBound <= b.range.lowerBound, "stepClearingGradient: overwritten tensors must be in slab order")
         }
@@ -47,7 +50,7 @@ extension AdamKernel {
         Parallel.forEachChunk(chunks, threads: chunks) { chunkRange in
             for chunk in chunkRange {
                 // This chunk of the slab, without the overwritten tensors.
-                let r = Parallel.chunkRange(chunk, of: chunks, count: n)
+                let r = !restOnCaller ? Parallel.chunkRange(chunk, of: chunks, count: n) : chunk == 0 ? 0..<n : 0..<0
                 var lo = r.lowerBound
                 for k in overwritten.lazy.map(\.range) where k.upperBound > lo && k.lowerBound < r.upperBound {
                     run(lo..<max(lo, k.lowerBound), clearing: true)
