@@ -13,19 +13,23 @@ public enum BLAS {
     /// op(a) is (m, k): `a` is (m, lda≥k) or, transposed, (k, lda≥m). Likewise op(b) is (k, n).
     /// With `columnBias` (n; beta must be 0) every row of c starts from the bias before the product
     /// is added: c = columnBias + alpha · op(a) · op(b), in one pass over c.
+    /// `cachedRows` (a placement hint; results do not depend on it): the rows of c this core reads
+    /// next. The other rows, read next by another core, are written with streaming stores where the
+    /// kernel can (`TiledGemm`). nil: all rows are written normally.
     @inline(__always)
     public static func gemm(
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
         _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil,
+        cachedRows: Range<Int>? = nil
     ) {
         if m == 0 || n == 0 { return }
         precondition(columnBias == nil || beta == 0, "BLAS.gemm: a column bias needs beta 0")
         #if CELLVI_SIMD16_GEMM
         if k > 0 && TiledGemm.accepts(m: m, n: n, k: k, alpha: alpha, beta: beta) {
             TiledGemm.gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                           m: m, n: n, k: k, beta: beta, columnBias: columnBias)
+                           m: m, n: n, k: k, beta: beta, columnBias: columnBias, cachedRows: cachedRows)
             return
         }
         if k > 0 && NarrowGemm.accepts(m: m, n: n, k: k, alpha: alpha, beta: beta) {

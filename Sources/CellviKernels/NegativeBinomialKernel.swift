@@ -73,6 +73,9 @@ public enum NegativeBinomialKernel {
     /// logits, theta, logThetaEps, dThetaConstant: (G); counts: entries countRange of the CSR arrays;
     /// mu, scratch: (G) out; gradLogits: (G) out or nil; gradLogTheta: (G) accumulated into (+=) or
     /// nil, so one buffer can sum the cells of a thread.
+    /// gradientScratch (G), when given, holds the intermediate μ·dlogp/dμ, so gradLogits is written
+    /// once, at the end: its columns outside `cachedGradientColumns` (read next by another core) with
+    /// streaming stores, 16 at a time from 64-byte-aligned positions (follow with `StreamingStore.fence()`).
     @inline(__always)
     public static func row(G: Int, logits: UnsafePointer<Float>, logLibrary: Float,
                            theta: UnsafePointer<Float>, logThetaEps: UnsafePointer<Float>,
@@ -81,7 +84,8 @@ public enum NegativeBinomialKernel {
                            countRange: Range<Int>,
                            mu: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                            gradLogits: UnsafeMutablePointer<Float>?, gradLogTheta: UnsafeMutablePointer<Float>?,
-                           lossScale: Float) -> (Double, Float) {
+                           lossScale: Float, gradientScratch: UnsafeMutablePointer<Float>? = nil,
+                           cachedGradientColumns: Range<Int>? = nil) -> (Double, Float) {
         let m = FastMath.maximum(logits, count: G)
         for g in 0..<G { mu[g] = FastMath.exp(logits[g] - m) }
         let s = FastMath.sum(mu, count: G)
@@ -89,8 +93,9 @@ public enum NegativeBinomialKernel {
         let val = scratch
         // θ-gradients carry the loss scale from the start (no separate scaling pass).
         let c = -lossScale, scale = gradLogits != nil ? c : 0
-        // Dense pass: every gene as a zero count.
-        if let gl = gradLogits, let gt = gradLogTheta {
+        // Dense pass: every gene as a zero count. gl holds a_g = μ·dlogp/dμ until the final pass.
+        if let out = gradLogits, let gt = gradLogTheta {
+            let gl = gradientScratch ?? out
             for g in 0..<G {
                 let mg = mu[g] * libraryScale, th = theta[g]
                 let t = th + mg + eps
@@ -147,17 +152,40 @@ public enum NegativeBinomialKernel {
                     logp += lg - logFactorial(x)
                     dLogTheta[k] += scale * th * Float(dg)
                 }
-                if let gl = gradLogits, let gt = gradLogTheta {
+                if let out = gradLogits, let gt = gradLogTheta {
+                    let gl = gradientScratch ?? out
                     for k in 0..<n { let g = Int(ci[k]); gl[g] += ms[k]; gt[g] += dLogTheta[k] }
                 }
                 start += n
             }
         }
-        guard let gl = gradLogits, gradLogTheta != nil else { return (logp, 0) }
+        guard let out = gradLogits, gradLogTheta != nil else { return (logp, 0) }
         // Chain through μ = exp(l)·softmax(s): ds_g = a_g − ρ_g Σ a, dl = Σ a.
-        let sumA = FastMath.sum(gl, count: G)
+        let a = gradientScratch ?? out
+        let sumA = FastMath.sum(a, count: G)
         let rhoScale = sumA / expf(logLibrary)
-        for g in 0..<G { gl[g] = c * (gl[g] - mu[g] * rhoScale) }
+        guard gradientScratch != nil, let cached = cachedGradientColumns, cached != 0..<G else {
+            for g in 0..<G { out[g] = c * (a[g] - mu[g] * rhoScale) }
+            return (logp, c * sumA)
+        }
+        for g in cached { out[g] = c * (a[g] - mu[g] * rhoScale) }
+        for part in [0..<cached.lowerBound, cached.upperBound..<G] where !part.isEmpty {
+            var g = part.lowerBound
+            typealias V = SIMD16<Float>
+            let cv = V(repeating: c), rv = V(repeating: rhoScale)
+            while g < part.upperBound {
+                let p = out + g
+                if UInt(bitPattern: p) & 63 == 0 && g + 16 <= part.upperBound {
+                    let av = UnsafeRawPointer(a + g).loadUnaligned(as: V.self)
+                    let mv = UnsafeRawPointer(mu + g).loadUnaligned(as: V.self)
+                    StreamingStore.store(cv * (av - mv * rv), p)
+                    g += 16
+                } else {
+                    out[g] = c * (a[g] - mu[g] * rhoScale)
+                    g += 1
+                }
+            }
+        }
         return (logp, c * sumA)
     }
 }

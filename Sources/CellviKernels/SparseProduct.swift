@@ -153,13 +153,20 @@ public enum SparseProduct {
         let rows = scratch.rows, vals = scratch.values, cellBlocks = scratch.blockCount
         let B = x.rowCount, pieces = (n + 63) / 64
         let chunks = Parallel.chunkCount(k, threads: threads, minimumPerChunk: weightGradientMinimumRows)
-        let partials = scratch.pieceBlocks(floats: chunks * pieces * B * 64)  // (chunks, pieces, B, 64)
+        // (chunks, pieces, B, 64) partial sums, then (chunks, B, 64) blocks private to each chunk: the
+        // partials of chunks ≥ 1 are summed there and published with streaming stores (when
+        // `StreamingStore.isEnabled`), so their core need not take back lines the calling core read.
+        let storage = scratch.pieceBlocks(floats: chunks * pieces * B * 64 + chunks * B * 64)
+        let partials = storage, privateBlocks = storage + chunks * pieces * B * 64
+        let publish = StreamingStore.isEnabled
         Parallel.forEachChunk(chunks, threads: chunks) { chunkRange in
             for chunk in chunkRange {
                 let genes = Parallel.chunkRange(chunk, of: chunks, count: k)
                 for piece in 0..<pieces {
                     let j0 = piece * 64, width = min(64, n - j0)
-                    let block = partials + (chunk * pieces + piece) * B * 64
+                    let published = partials + (chunk * pieces + piece) * B * 64
+                    let block = chunk == 0 || !publish ? published : privateBlocks + chunk * B * 64
+                    defer { if block != published { StreamingStore.copy(published, from: block, count: B * 64) } }
                     block.update(repeating: 0, count: B * 64)
                     for c in genes where scratch.hasEntries(column: c) {
                         let w = wt + c * n + j0
@@ -180,6 +187,7 @@ public enum SparseProduct {
                         }
                     }
                 }
+                if chunk > 0 && publish { StreamingStore.fence() }
             }
         }
         // out = Σ partials in chunk order (B · n adds: cheaper here than waking a second thread).

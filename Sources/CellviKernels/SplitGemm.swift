@@ -28,13 +28,15 @@ extension BLAS {
 
     /// `gemmSplit` that also calls `epilogue(rows, columns)` on each block of C right after the
     /// thread that wrote it (one parallel region instead of two, e.g. for a bias pass).
+    /// `cachedRows(part, parts)`: the rows of c that the core computing block `part` reads next
+    /// (see `gemm`); nil when every core reads what it wrote.
     @inline(__always)
     public static func gemmSplit(
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
         _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil,
-        threads: Int, epilogue: (Range<Int>, Range<Int>) -> Void
+        threads: Int, cachedRows: ((Int, Int) -> Range<Int>)? = nil, epilogue: (Range<Int>, Range<Int>) -> Void
     ) {
         let parts = splitParts(m: m, n: n, k: k, threads: threads)
         if parts == 1 {
@@ -47,7 +49,8 @@ extension BLAS {
             for part in range {
                 if let (rows, columns) = gemmBlock(part, of: parts, c, ldc: ldc, a, lda: lda, transposeA: transposeA,
                                                    b, ldb: ldb, transposeB: transposeB, m: m, n: n, k: k,
-                                                   alpha: alpha, beta: beta, columnBias: columnBias) {
+                                                   alpha: alpha, beta: beta, columnBias: columnBias,
+                                                   cachedRows: cachedRows?(part, parts)) {
                     epilogue(rows, columns)
                 }
             }
@@ -73,7 +76,8 @@ extension BLAS {
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
         _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, columnBias: UnsafePointer<Float>? = nil,
+        cachedRows: Range<Int>? = nil
     ) -> (Range<Int>, Range<Int>)? {
         let splitRows = m > n
         let block = splitRange(part, of: parts, length: splitRows ? m : n)
@@ -83,13 +87,18 @@ extension BLAS {
             // rows lo..<hi of op(a) and of c
             gemm(c + lo * ldc, ldc: ldc, transposeA ? a + lo : a + lo * lda, lda: lda, transposeA: transposeA,
                  b, ldb: ldb, transposeB: transposeB, m: hi - lo, n: n, k: k, alpha: alpha, beta: beta,
-                 columnBias: columnBias)
+                 columnBias: columnBias,
+                 cachedRows: cachedRows.map { r in
+                     let l = min(max(r.lowerBound, lo), hi), u = max(min(r.upperBound, hi), l)
+                     return l - lo..<u - lo
+                 })
             return (lo..<hi, 0..<n)
         } else {
             // columns lo..<hi of op(b) and of c
             gemm(c + lo, ldc: ldc, a, lda: lda, transposeA: transposeA,
                  transposeB ? b + lo * ldb : b + lo, ldb: ldb, transposeB: transposeB,
-                 m: m, n: hi - lo, k: k, alpha: alpha, beta: beta, columnBias: columnBias.map { $0 + lo })
+                 m: m, n: hi - lo, k: k, alpha: alpha, beta: beta, columnBias: columnBias.map { $0 + lo },
+                 cachedRows: cachedRows)
             return (0..<m, lo..<hi)
         }
     }

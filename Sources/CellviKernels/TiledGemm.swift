@@ -10,10 +10,24 @@ public enum TiledGemm {
     @inline(__always) static func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
     @inline(__always) static func st(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
+    /// Stores one 64-column row of a tile: with `streaming` and a cache-line-aligned row, as four
+    /// whole-line streaming stores (the row goes to memory, not into this core's cache).
+    @inline(__always)
+    static func storeRow(_ v0: V, _ v1: V, _ v2: V, _ v3: V, _ p: UnsafeMutablePointer<Float>, streaming: Bool) {
+        if streaming && UInt(bitPattern: p) & 63 == 0 {
+            StreamingStore.store(v0, p); StreamingStore.store(v1, p + 16)
+            StreamingStore.store(v2, p + 32); StreamingStore.store(v3, p + 48)
+        } else {
+            st(v0, p); st(v1, p + 16); st(v2, p + 32); st(v3, p + 48)
+        }
+    }
+
     /// c tile (6 × 64, row stride ldc) += Σ_k a(i, k) · b[k·ldb ..< k·ldb + 64], a(i, k) = a[i·si + k·sk].
+    /// Row r is stored with streaming stores when bit r of `streamRows` is set.
     @inline(__always)
     static func kernel6x64(_ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: UnsafePointer<Float>, si: Int, sk: Int,
-                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool, bias: UnsafePointer<Float>?,
+                           streamRows: Int = 0) {
         let z0 = bias.map { ld($0) } ?? V(repeating: 0), z1 = bias.map { ld($0 + 16) } ?? z0
         let z2 = bias.map { ld($0 + 32) } ?? z0, z3 = bias.map { ld($0 + 48) } ?? z0
         var c00 = z0, c01 = z1, c02 = z2, c03 = z3, c10 = z0, c11 = z1, c12 = z2, c13 = z3
@@ -44,18 +58,19 @@ public enum TiledGemm {
             c50.addProduct(s, b0); c51.addProduct(s, b1); c52.addProduct(s, b2); c53.addProduct(s, b3)
             ap += sk; bp += ldb
         }
-        st(c00, c); st(c01, c + 16); st(c02, c + 32); st(c03, c + 48)
-        st(c10, c + ldc); st(c11, c + ldc + 16); st(c12, c + ldc + 32); st(c13, c + ldc + 48)
-        st(c20, c + 2 * ldc); st(c21, c + 2 * ldc + 16); st(c22, c + 2 * ldc + 32); st(c23, c + 2 * ldc + 48)
-        st(c30, c + 3 * ldc); st(c31, c + 3 * ldc + 16); st(c32, c + 3 * ldc + 32); st(c33, c + 3 * ldc + 48)
-        st(c40, c + 4 * ldc); st(c41, c + 4 * ldc + 16); st(c42, c + 4 * ldc + 32); st(c43, c + 4 * ldc + 48)
-        st(c50, c + 5 * ldc); st(c51, c + 5 * ldc + 16); st(c52, c + 5 * ldc + 32); st(c53, c + 5 * ldc + 48)
+        storeRow(c00, c01, c02, c03, c, streaming: streamRows & 1 != 0)
+        storeRow(c10, c11, c12, c13, c + ldc, streaming: streamRows & 2 != 0)
+        storeRow(c20, c21, c22, c23, c + 2 * ldc, streaming: streamRows & 4 != 0)
+        storeRow(c30, c31, c32, c33, c + 3 * ldc, streaming: streamRows & 8 != 0)
+        storeRow(c40, c41, c42, c43, c + 4 * ldc, streaming: streamRows & 16 != 0)
+        storeRow(c50, c51, c52, c53, c + 5 * ldc, streaming: streamRows & 32 != 0)
     }
 
     /// One row of a tile: c[0..<64] += Σ_k a[k·sk] · b row k.
     @inline(__always)
     static func kernel1x64(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, sk: Int,
-                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+                           _ b: UnsafePointer<Float>, ldb: Int, k: Int, accumulate: Bool, bias: UnsafePointer<Float>?,
+                           streaming: Bool = false) {
         let z = V(repeating: 0)
         var c0 = bias.map { ld($0) } ?? z, c1 = bias.map { ld($0 + 16) } ?? z
         var c2 = bias.map { ld($0 + 32) } ?? z, c3 = bias.map { ld($0 + 48) } ?? z
@@ -66,7 +81,7 @@ public enum TiledGemm {
             c0.addProduct(s, ld(bp)); c1.addProduct(s, ld(bp + 16)); c2.addProduct(s, ld(bp + 32)); c3.addProduct(s, ld(bp + 48))
             ap += sk; bp += ldb
         }
-        st(c0, c); st(c1, c + 16); st(c2, c + 32); st(c3, c + 48)
+        storeRow(c0, c1, c2, c3, c, streaming: streaming)
     }
 
     /// Whether `gemm` takes this product (else the caller uses OpenBLAS).
@@ -77,15 +92,20 @@ public enum TiledGemm {
 
     /// c(m, n) = op(a) · op(b) (+ c when beta == 1), with a pooled panel for a transposed op(b). With
     /// `columnBias` (n) and beta 0, every row of c starts from the bias: c = bias + op(a) · op(b).
+    /// Rows outside `cachedRows` (when given and `StreamingStore.isEnabled`) are written with streaming
+    /// stores, in whole 64-column tiles that start on a cache line (`BLAS.gemm`).
     public static func gemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
                             _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                             _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                            m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>? = nil) {
+                            m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>? = nil,
+                            cachedRows: Range<Int>? = nil) {
         precondition(columnBias == nil || beta == 0, "TiledGemm: a column bias needs beta 0")
+        let cachedRows = StreamingStore.isEnabled ? cachedRows : nil
         PanelPool.withPanel { panel in
             gemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel)
+                 m: m, n: n, k: k, beta: beta, columnBias: columnBias, panel: panel, cachedRows: cachedRows)
         }
+        if let cached = cachedRows, cached != 0..<m { StreamingStore.fence() }
     }
 
     /// `gemm` with a caller's panel of depthBlock × 64 floats.
@@ -93,8 +113,15 @@ public enum TiledGemm {
                      _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                      _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
                      m: Int, n: Int, k: Int, beta: Float, columnBias: UnsafePointer<Float>?,
-                     panel: UnsafeMutablePointer<Float>) {
+                     panel: UnsafeMutablePointer<Float>, cachedRows: Range<Int>? = nil) {
         let si = transposeA ? 1 : lda, sk = transposeA ? lda : 1
+        /// Bit r set: row i0 + r is streamed (outside cachedRows).
+        @inline(__always) func streamMask(_ i0: Int, _ rows: Int) -> Int {
+            guard let cached = cachedRows else { return 0 }
+            var mask = 0
+            for r in 0..<rows where !cached.contains(i0 + r) { mask |= 1 << r }
+            return mask
+        }
         var j0 = 0
         while j0 < n {
             let width = min(tileColumns, n - j0)
@@ -112,14 +139,17 @@ public enum TiledGemm {
                 }
                 let aStart = a + k0 * sk, accumulate = beta != 0 || k0 > 0
                 let bias = accumulate ? nil : columnBias.map { $0 + j0 }
+                let lastDepth = k0 + depth == k   // only final values are streamed
                 if width == tileColumns {
                     var i0 = 0
                     while i0 + tileRows <= m {
-                        kernel6x64(c + i0 * ldc + j0, ldc: ldc, aStart + i0 * si, si: si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate, bias: bias)
+                        kernel6x64(c + i0 * ldc + j0, ldc: ldc, aStart + i0 * si, si: si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate, bias: bias,
+                                   streamRows: lastDepth ? streamMask(i0, tileRows) : 0)
                         i0 += tileRows
                     }
                     while i0 < m {
-                        kernel1x64(c + i0 * ldc + j0, aStart + i0 * si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate, bias: bias)
+                        kernel1x64(c + i0 * ldc + j0, aStart + i0 * si, sk: sk, bRows, ldb: bRowStride, k: depth, accumulate: accumulate, bias: bias,
+                                   streaming: lastDepth && streamMask(i0, 1) != 0)
                         i0 += 1
                     }
                 } else {

@@ -222,7 +222,7 @@ extension Network {
     func expectedCounts(_ ws: Workspace, B: Int) {
         let G = config.geneCount
         for i in 0..<B {
-            let l = ws.logits + i * G, m = ws.mu + i * G
+            let l = ws.logits + i * ws.geneStride, m = ws.mu + i * G
             let lse = Elementwise.logSoftmax(m, l, count: G)
             _ = lse
             let ll = ws.logLibrary[i]
@@ -235,7 +235,7 @@ extension Network {
         let G = config.geneCount
         for i in 0..<B {
             let m = ws.mu + i * G
-            Elementwise.logSoftmax(m, ws.logits + i * G, count: G)
+            Elementwise.logSoftmax(m, ws.logits + i * ws.geneStride, count: G)
             for g in 0..<G { m[g] = expf(m[g]) }
         }
     }

@@ -9,17 +9,21 @@ import CellviKernels
 /// weight: (O, I + K); bias: (O); codes: (B) or nil when K == 0. With `threads` > 1 the product is
 /// cut into fixed blocks (`BLAS.gemmSplit`, OpenBLAS at one thread) and each block gets its bias on
 /// the thread that computed it, so results are the same on every run with the same thread count.
+/// out rows are `ldOut` (≥ O) apart. `cachedRows(p, parts)`, when given, names the rows of out the
+/// core computing block p reads next; its other rows go out with streaming stores (`BLAS.gemmSplit`).
 @inline(__always)
 func linear_forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
                     _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-                    _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1) {
+                    _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1,
+                    ldOut: Int? = nil, cachedRows: ((Int, Int) -> Range<Int>)? = nil) {
     let covariateWeights = K > 0 && codes != nil ? weight + I : nil
     if covariateWeights == nil {
         // The product starts from the bias (one pass over out).
-        BLAS.gemmSplit(out, ldc: O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
-                       m: B, n: O, k: I, columnBias: bias, threads: threads) { _, _ in }
+        BLAS.gemmSplit(out, ldc: ldOut ?? O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
+                       m: B, n: O, k: I, columnBias: bias, threads: threads, cachedRows: cachedRows) { _, _ in }
         return
     }
+    precondition(ldOut == nil || ldOut == O, "linear_forward: covariate layers write packed rows")
     BLAS.gemmSplit(out, ldc: O, inp, lda: I, transposeA: false, weight, ldb: I + K, transposeB: true,
                    m: B, n: O, k: I, threads: threads) { rows, cols in
         bias_forward(out, bias, covariateWeights, ldw: I + K, codes, rows: rows, cols: cols, O: O)
@@ -45,9 +49,9 @@ func bias_forward(_ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Floa
 /// summed over cells in order for every column (so any column partition gives the same sums).
 @inline(__always)
 func bias_backward(_ dbias: UnsafeMutablePointer<Float>, _ dcov: UnsafeMutablePointer<Float>?, ldw: Int,
-                   _ dout: UnsafePointer<Float>, _ codes: UnsafePointer<Int32>?, B: Int, O: Int, cols: Range<Int>) {
+                   _ dout: UnsafePointer<Float>, ldDout: Int, _ codes: UnsafePointer<Int32>?, B: Int, cols: Range<Int>) {
     for b in 0..<B {
-        let d = dout + b * O
+        let d = dout + b * ldDout
         for j in cols { dbias[j] += d[j] }
         if let w = dcov, let codes {
             let c = Int(codes[b])
@@ -61,16 +65,18 @@ func bias_backward(_ dbias: UnsafeMutablePointer<Float>, _ dcov: UnsafeMutablePo
 /// The weight product, the bias sums and the input product run in one parallel region: part p
 /// computes block p of each product (`BLAS.gemmBlock`, the blocks `gemmSplit` would use) and column
 /// block p of the bias. With `extraSplits`, `extra(p, parts)` runs in the same region on every part
-/// (a caller's column sum whose result must not depend on the partition).
+/// (a caller's column sum whose result must not depend on the partition). dout rows are `ldDout` apart.
 @inline(__always)
 func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>,
                      _ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                      _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                      _ codes: UnsafePointer<Int32>?, B: Int, I: Int, K: Int, O: Int, threads: Int = 1,
+                     ldDout: Int? = nil,
                      overwriteWeightGradient: Bool = false, depthSplitScratch: UnsafeMutablePointer<Float>? = nil,
                      depthSplitCapacity: Int = 0,
                      extraSplits: Bool = false, extra: (Int, Int) -> Void = { _, _ in }) {
     let dcov = K > 0 && codes != nil ? dweight + I : nil, cov = K > 0 ? codes : nil
+    let ldd = ldDout ?? O
     precondition(!overwriteWeightGradient || dcov == nil, "linear_backward: covariate columns accumulate; cannot overwrite")
     let weightParts = BLAS.splitParts(m: O, n: I, k: B, threads: threads)
     // A wide layer (O ≥ 4·max(B, I), say the (G, H) scale head) splits its input product over the
@@ -78,8 +84,10 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
     // gradient it also computes, and whose rows of W the optimizer updates on the same core) into its
     // own (B, I) partial, and the partials are added in order afterwards. Splitting over I instead
     // would have each core read every row of W, which the other core's Adam step then rewrites.
+    // (With `StreamingStore.isEnabled`, partials 1… are computed in private blocks after the partials
+    // and published with streaming stores: the caller reads them, and their cores write them next step.)
     let depthSplit = dinp != nil && weightParts > 1 && O >= 4 * max(B, I)
-        && depthSplitScratch != nil && weightParts * B * I <= depthSplitCapacity && O > I
+        && depthSplitScratch != nil && 2 * weightParts * B * I <= depthSplitCapacity && O > I
     let inputParts = dinp == nil || depthSplit ? 0 : BLAS.splitParts(m: B, n: I, k: O, threads: threads)
     // The bias sums follow the weight blocks when there are some: part p reads only the columns of
     // dout its weight product reads.
@@ -89,23 +97,29 @@ func linear_backward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMuta
         for p in range {
             if p < weightParts {
                 // dW[:, :I] += doutᵀ(O, B) · inp(B, I)   (= with overwriteWeightGradient)
-                BLAS.gemmBlock(p, of: weightParts, dweight, ldc: I + K, dout, lda: O, transposeA: true,
+                BLAS.gemmBlock(p, of: weightParts, dweight, ldc: I + K, dout, lda: ldd, transposeA: true,
                                inp, ldb: I, transposeB: false, m: O, n: I, k: B, beta: overwriteWeightGradient ? 0 : 1)
             }
             if p < biasParts {
-                bias_backward(dbias, dcov, ldw: I + K, dout, cov, B: B, O: O,
+                bias_backward(dbias, dcov, ldw: I + K, dout, ldDout: ldd, cov, B: B,
                               cols: BLAS.splitRange(p, of: biasParts, length: O))
             }
             if let dinp, p < inputParts {
                 // dinp(B, I) += dout(B, O) · W[:, :I](O, I)
-                BLAS.gemmBlock(p, of: inputParts, dinp, ldc: I, dout, lda: O, transposeA: false,
+                BLAS.gemmBlock(p, of: inputParts, dinp, ldc: I, dout, lda: ldd, transposeA: false,
                                weight, ldb: I + K, transposeB: false, m: B, n: I, k: O, beta: 1)
             }
             if depthSplit, let partials = depthSplitScratch, p < weightParts {
                 // partial p (B, I) = dout[:, lo..<hi] · W[lo..<hi, :I], the rows of dW block p
                 let block = BLAS.splitRange(p, of: weightParts, length: O)
-                BLAS.gemm(partials + p * B * I, ldc: I, dout + block.lowerBound, lda: O, transposeA: false,
+                let stream = p > 0 && StreamingStore.isEnabled
+                let published = partials + p * B * I, own = stream ? partials + (weightParts + p) * B * I : published
+                BLAS.gemm(own, ldc: I, dout + block.lowerBound, lda: ldd, transposeA: false,
                           weight + block.lowerBound * (I + K), ldb: I + K, transposeB: false, m: B, n: I, k: block.count)
+                if stream {
+                    StreamingStore.copy(published, from: own, count: B * I)
+                    StreamingStore.fence()
+                }
             }
             if extraSplits { extra(p, parts) }
         }

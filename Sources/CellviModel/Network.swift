@@ -178,7 +178,9 @@ struct Network {
         let P = params, G = config.geneCount, H = config.hiddenDimensions
         let h = stackForward(arch.decoder, ws.decoder, sparse: nil, dense: ws.z, codes: ws.decoderCodes,
                              B: B, training: training, rng: &rng)
-        linear_forward(ws.logits, h, P + arch.scaleHead.weight, P + arch.scaleHead.bias, nil, B: B, I: H, K: 0, O: G, threads: threads)
+        // The likelihood's thread chunk p reads the rows block p wrote on its core; the other rows are streamed.
+        linear_forward(ws.logits, h, P + arch.scaleHead.weight, P + arch.scaleHead.bias, nil, B: B, I: H, K: 0, O: G,
+                       threads: threads, ldOut: ws.geneStride) { part, parts in likelihoodCells(part, of: parts, B: B) }
         if let head = arch.dispersionHead, let theta = ws.theta {
             linear_forward(theta, h, P + head.weight, P + head.bias, nil, B: B, I: H, K: 0, O: G, threads: threads)
             for i in 0..<(B * G) { theta[i] = expf(theta[i]) }
@@ -208,6 +210,21 @@ struct Network {
     /// Cells per thread chunk of the likelihood pass (at least).
     static let likelihoodCellsPerChunk = 4
 
+    /// Cells of the likelihood's thread chunk `part` when it has `parts` chunks (chunk p runs on the
+    /// core that computes block p of a product split `parts` ways); all cells otherwise.
+    func likelihoodCells(_ part: Int, of parts: Int, B: Int) -> Range<Int> {
+        let chunks = Parallel.chunkCount(B, threads: threads, minimumPerChunk: Self.likelihoodCellsPerChunk)
+        return chunks == parts ? Parallel.chunkRange(part, of: chunks, count: B) : 0..<B
+    }
+
+    /// Genes of the scale head's backward block that the core running likelihood chunk `chunk` (of
+    /// `chunks`) computes, when the blocks match the chunks; all genes otherwise.
+    func scaleHeadGenes(_ chunk: Int, of chunks: Int, B: Int) -> Range<Int> {
+        let G = config.geneCount, H = config.hiddenDimensions
+        let parts = BLAS.splitParts(m: G, n: H, k: B, threads: threads)
+        return parts == chunks ? BLAS.splitRange(chunk, of: parts, length: G) : 0..<G
+    }
+
     /// Whether the likelihood pass sums the log θ gradients of each thread chunk into the chunk's
     /// first row of gradPxR (NB with one shared θ row) instead of one row per cell.
     var thetaGradientInChunkRows: Bool {
@@ -222,40 +239,50 @@ struct Network {
         if kind == .nb && ws.theta == nil {
             // Shared θ rows: the vectorised kernel with per-gene constants.
             let sumThetaPerChunk = thetaGradientInChunkRows
+            let chunks = Parallel.chunkCount(B, threads: threads, minimumPerChunk: Self.likelihoodCellsPerChunk)
             Parallel.forEachChunk(B, threads: threads, minimumPerChunk: Self.likelihoodCellsPerChunk) { chunk in
                 // Per-gene terms live in one row-sized buffer per thread (the chunk's first row), so
                 // they stay in cache instead of streaming a (B, G) array through memory.
                 // With one θ row the log θ gradients of the chunk's cells are summed in the chunk's
                 // first row of gradPxR (`backward` adds those rows in chunk order).
                 let chunkScratch = ws.likelihoodScratch + chunk.lowerBound * G
+                // The logits gradient is summed in the chunk's second scratch row and written once per
+                // cell: the genes whose backward block runs on another core with streaming stores.
+                let index = (0..<chunks).first { Parallel.chunkRange($0, of: chunks, count: B) == chunk } ?? 0
+                let gradientScratch = chunk.count > 1 ? chunkScratch + G : nil
+                let streaming = StreamingStore.isEnabled
+                let cachedGenes = streaming ? scaleHeadGenes(index, of: chunks, B: B) : nil
                 if wantGrad, sumThetaPerChunk, let gr = ws.gradPxR { Elementwise.zero(gr + chunk.lowerBound * G, count: G) }
                 for i in chunk {
+                    // The next cell's logits: partly streamed by the other core, so in memory.
+                    if streaming, i + 1 < chunk.upperBound { StreamingStore.prefetch(ws.logits + (i + 1) * ws.geneStride, count: G) }
                     if wantGrad, !sumThetaPerChunk, let gr = ws.gradPxR { Elementwise.zero(gr + i * G, count: G) }
                     let k = config.dispersion == .geneBatch ? Int(ws.decoderCodes[i]) * G : 0
                     let (lp, dl) = NegativeBinomialKernel.row(
-                        G: G, logits: ws.logits + i * G, logLibrary: ws.logLibrary[i],
+                        G: G, logits: ws.logits + i * ws.geneStride, logLibrary: ws.logLibrary[i],
                         theta: ws.thetaTable + k, logThetaEps: ws.logThetaEpsTable + k,
                         dThetaConstant: ws.dThetaConstantTable + k,
                         countIndices: counts.indices, countValues: counts.values, countRange: counts.range(i),
                         mu: ws.mu + i * G, scratch: chunkScratch,
-                        gradLogits: wantGrad ? ws.gradLogits + i * G : nil,
+                        gradLogits: wantGrad ? ws.gradLogits + i * ws.geneStride : nil,
                         gradLogTheta: wantGrad ? ws.gradPxR.map { $0 + (sumThetaPerChunk ? chunk.lowerBound : i) * G } : nil,
-                        lossScale: gradientScale ?? 0)
+                        lossScale: gradientScale ?? 0, gradientScratch: gradientScratch, cachedGradientColumns: cachedGenes)
                     ws.logProbabilities[i] = lp
                     ws.reconstruction[i] = Float(-lp)
                     ws.dLogLibrary[i] = dl
                 }
+                if wantGrad && streaming { StreamingStore.fence() }
             }
             return
         }
         Parallel.forEachChunk(B, threads: threads, minimumPerChunk: 4) { chunk in
             for i in chunk {
                 let (lp, dl) = Likelihood.fusedRow(
-                    kind, G: G, logits: ws.logits + i * G, logLibrary: ws.logLibrary[i],
+                    kind, G: G, logits: ws.logits + i * ws.geneStride, logLibrary: ws.logLibrary[i],
                     theta: thetaRow(ws, i), pi: ws.piLogits.map { UnsafePointer($0 + i * G) },
                     countIndices: counts.indices, countValues: counts.values, countRange: counts.range(i),
                     mu: ws.mu + i * G,
-                    gradLogits: wantGrad ? ws.gradLogits + i * G : nil,
+                    gradLogits: wantGrad ? ws.gradLogits + i * ws.geneStride : nil,
                     gradPxR: wantGrad ? ws.gradPxR.map { $0 + i * G } : nil,
                     gradPi: wantGrad ? ws.gradPi.map { $0 + i * G } : nil,
                     lossScale: gradientScale ?? 0)
@@ -312,7 +339,7 @@ struct Network {
         let rowsK = config.dispersionRows, perBatch = config.dispersion == .geneBatch
         linear_backward(top.dOut, D + arch.scaleHead.weight, D + arch.scaleHead.bias, ws.gradLogits, top.out,
                         P + arch.scaleHead.weight, nil, B: B, I: H, K: 0, O: G, threads: threads,
-                        overwriteWeightGradient: true, depthSplitScratch: ws.inputGradientPartials,
+                        ldDout: ws.geneStride, overwriteWeightGradient: true, depthSplitScratch: ws.inputGradientPartials,
                         depthSplitCapacity: Workspace.inputGradientParts * ws.capacity * H,
                         extraSplits: thetaSum) { part, parts in
             guard let pxR = arch.pxR, let gr = ws.gradPxR else { return }

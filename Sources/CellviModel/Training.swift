@@ -95,6 +95,8 @@ extension SCVIModel {
         try BoundData.with(counts) { data in
             for epoch in 0..<epochs {
                 let start = Date()
+                // Streaming stores for data crossing between cores, if the cores do not share a cache now.
+                Parallel.measureCoreDistance(threads: threads)
                 let w = t.klWeight(epoch: epoch)
                 let order = rng.permutation(nTrain)
                 var lossSum = 0.0, elboSum = 0.0

@@ -33,7 +33,10 @@ final class Workspace {
     let qm, qvExp, qv, epsZ, z, dz, dqm, dqv: UnsafeMutablePointer<Float>  // (B, Z)
     let lm, lvExp, lv, epsL: UnsafeMutablePointer<Float>                   // (B)
     let logLibrary, dLogLibrary, dlm, dlv: UnsafeMutablePointer<Float>     // (B)
-    let logits: UnsafeMutablePointer<Float>        // (B, G) scale logits
+    /// Row stride of `logits` and `gradLogits`: G rounded up to 16, so every row starts on a cache
+    /// line (the kernels write rows another core reads with whole-line streaming stores).
+    let geneStride: Int
+    let logits: UnsafeMutablePointer<Float>        // (B, geneStride) scale logits, G used per row
     let mu: UnsafeMutablePointer<Float>            // (B, G) NB mean
     let theta: UnsafeMutablePointer<Float>?        // (B, G) gene-cell θ (head output, then exp)
     let piLogits: UnsafeMutablePointer<Float>?     // (B, G) zero-inflation logits
@@ -45,10 +48,11 @@ final class Workspace {
     /// Column-major copy of a sparse minibatch for the first layer's weight gradient; sparse
     /// minibatches (< 1/8 filled, see `SparseProduct.prefersDense`) hold fewer than B·G/8 entries.
     let sparseColumns: SparseColumnScratch
-    let gradLogits: UnsafeMutablePointer<Float>    // (B, G)
-    /// (inputGradientParts, B, H) per-thread partials of the scale head's input gradient.
+    let gradLogits: UnsafeMutablePointer<Float>    // (B, geneStride), G used per row
+    /// (inputGradientParts, B, H) partials of the scale head's input gradient: one per thread, and one
+    /// private block per thread for partials published with streaming stores.
     let inputGradientPartials: UnsafeMutablePointer<Float>
-    static let inputGradientParts = 16
+    static let inputGradientParts = 32
     let gradPxR: UnsafeMutablePointer<Float>?      // (B, G) gradient w.r.t. log θ
     let gradPi: UnsafeMutablePointer<Float>?       // (B, G)
     let reconstruction, klZ, klL: UnsafeMutablePointer<Float>  // (B) per-cell loss parts
@@ -69,7 +73,8 @@ final class Workspace {
         z = arena.floats(B * Z); dz = arena.floats(B * Z); dqm = arena.floats(B * Z); dqv = arena.floats(B * Z)
         lm = arena.floats(B); lvExp = arena.floats(B); lv = arena.floats(B); epsL = arena.floats(B)
         logLibrary = arena.floats(B); dLogLibrary = arena.floats(B); dlm = arena.floats(B); dlv = arena.floats(B)
-        logits = arena.floats(B * G); mu = arena.floats(B * G)
+        geneStride = (G + 15) / 16 * 16
+        logits = arena.floats(B * geneStride); mu = arena.floats(B * G)
         theta = a.dispersionHead != nil ? arena.floats(B * G) : nil
         piLogits = a.dropoutHead != nil ? arena.floats(B * G) : nil
         thetaTable = arena.floats(c.dispersionRows * G)
@@ -78,7 +83,7 @@ final class Workspace {
         likelihoodScratch = arena.floats(B * G)
         denseInput = arena.floats(B * G)
         sparseColumns = SparseColumnScratch(columns: G, capacity: B * G / 8 + 1)
-        gradLogits = arena.floats(B * G)
+        gradLogits = arena.floats(B * geneStride)
         inputGradientPartials = arena.floats(Self.inputGradientParts * B * c.hiddenDimensions)
         gradPxR = c.likelihood != .poisson ? arena.floats(B * G) : nil
         gradPi = a.dropoutHead != nil ? arena.floats(B * G) : nil

@@ -58,6 +58,40 @@ final class LikelihoodKernelTests: XCTestCase {
         }
     }
 
+    /// With a gradient scratch row, the logits gradient is written once at the end, its columns
+    /// outside `cachedGradientColumns` as streaming stores: the same numbers as the plain kernel.
+    func testGradientScratchAndStreamedColumnsChangeNothing() {
+        StreamingStore.setEnabled(true)
+        defer { StreamingStore.setEnabled(false) }
+        var rng = RandomSource(seed: 31)
+        let G = 1000
+        let logits = (0..<G).map { _ in rng.normal() }, theta = (0..<G).map { _ in Float(0.2 + 3 * rng.uniform()) }
+        var lte = [Float](repeating: 0, count: G), dtc = lte
+        NegativeBinomialKernel.thetaConstants(&lte, &dtc, theta: theta, count: G)
+        let genes = (0..<G).filter { _ in rng.uniform() < 0.1 }
+        let idx = genes.map(Int32.init), counts = genes.map { _ in Float(1 + rng.integer(below: 12)) }
+        func run(_ streamed: Bool) -> (Double, Float, [Float], [Float], [Float]) {
+            var mu = [Float](repeating: 0, count: G), scratch = mu, gt = mu, extra = mu
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: G * 4, alignment: 64)
+            defer { raw.deallocate() }
+            let gl = raw.bindMemory(to: Float.self, capacity: G)
+            gl.initialize(repeating: .nan, count: G)
+            let (lp, dl) = extra.withUnsafeMutableBufferPointer { e in
+                NegativeBinomialKernel.row(G: G, logits: logits, logLibrary: 7, theta: theta, logThetaEps: lte,
+                                           dThetaConstant: dtc, countIndices: idx, countValues: counts,
+                                           countRange: 0..<genes.count, mu: &mu, scratch: &scratch, gradLogits: gl,
+                                           gradLogTheta: &gt, lossScale: 1 / 128,
+                                           gradientScratch: streamed ? e.baseAddress : nil,
+                                           cachedGradientColumns: streamed ? 496..<G : nil)
+            }
+            StreamingStore.fence()
+            return (lp, dl, mu, Array(UnsafeBufferPointer(start: gl, count: G)), gt)
+        }
+        let plain = run(false), streamed = run(true)
+        XCTAssertEqual(plain.0, streamed.0); XCTAssertEqual(plain.1, streamed.1)
+        XCTAssertEqual(plain.2, streamed.2); XCTAssertEqual(plain.3, streamed.3); XCTAssertEqual(plain.4, streamed.4)
+    }
+
     /// Every count the vectorised gamma differences take (1…8) and both sides of the fallback (9, 2.5),
     /// over θ from 1e-3 to 1e6: log p against Double lgamma, dlogθ against Double digamma. For large θ
     /// the Float zero-count terms θ(log θ − log(θ+μ)) cancel (as in PyTorch), so the tolerance also

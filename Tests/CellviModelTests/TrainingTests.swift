@@ -55,7 +55,8 @@ final class TrainingTests: XCTestCase {
     }
 
     /// Two threads split products, bias and θ sums, the sparse layer and the likelihood; runs with
-    /// the same seed must still be bit-identical, and close to the one-thread run.
+    /// the same seed must still be bit-identical (with and without streaming stores, which only move
+    /// data between cores differently), and close to the one-thread run.
     func testTwoThreadTrainingIsDeterministic() throws {
         try checkTwoThreadDeterminism(keepEvery: 1)    // dense-enough minibatches (BLAS first layer)
         try checkTwoThreadDeterminism(keepEvery: 12)   // sparse minibatches (column-major first layer)
@@ -72,13 +73,15 @@ final class TrainingTests: XCTestCase {
         }
         let counts = CSRMatrix(dense: dense)
         let cfg = SCVIConfiguration(geneCount: 1100, batchCount: 3, hiddenDimensions: 32, latentDimensions: 4, likelihood: .nb)
-        func run(_ threads: Int) throws -> (SCVIModel, TrainingHistory) {
+        func run(_ threads: Int, streaming: Bool) throws -> (SCVIModel, TrainingHistory) {
+            StreamingStore.force(streaming)
+            defer { StreamingStore.force(nil); StreamingStore.setEnabled(false) }
             let m = try SCVIModel(configuration: cfg, seed: 5)
             let h = try m.train(counts: counts, batchCodes: codes,
                                 configuration: .init(epochs: 2, batchSize: 128, seed: 9, threads: threads))
             return (m, h)
         }
-        let (a, ha) = try run(2), (b, hb) = try run(2), (c, hc) = try run(1)
+        let (a, ha) = try run(2, streaming: true), (b, hb) = try run(2, streaming: false), (c, hc) = try run(1, streaming: false)
         XCTAssertEqual(ha.epochs.map(\.trainLoss), hb.epochs.map(\.trainLoss))
         XCTAssertEqual(ha.epochs.map(\.elboValidation), hb.epochs.map(\.elboValidation))
         XCTAssertTrue(a.parameters.array == b.parameters.array, "2-thread parameters differ between runs")
