@@ -112,7 +112,9 @@ public enum SparseProduct {
             return
         }
         let rows = scratch.rows, vals = scratch.values, blocks = scratch.blockCount
+        let prefetch = threads > 1 && StreamingStore.isEnabled   // dout may have been streamed to memory
         Parallel.forEachChunk(k, threads: threads, minimumPerChunk: Self.weightGradientMinimumRows) { columns in
+            if prefetch { StreamingStore.prefetch(dout, count: x.rowCount * n) }
             for c in columns {
                 let g = dwt + c * n
                 if !scratch.hasEntries(column: c) {

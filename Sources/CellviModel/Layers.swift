@@ -193,7 +193,7 @@ func batchnorm_forward_train(_ out: UnsafeMutablePointer<Float>, _ xhat: UnsafeM
                              _ mean: UnsafeMutablePointer<Float>, _ invstd: UnsafeMutablePointer<Float>,
                              _ inp: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>,
                              _ runningMean: UnsafeMutablePointer<Float>, _ runningVar: UnsafeMutablePointer<Float>,
-                             B: Int, C: Int, momentum: Float, eps: Float) {
+                             B: Int, C: Int, momentum: Float, eps: Float, writeOutput: Bool = true) {
     for j in 0..<C { mean[j] = 0; invstd[j] = 0 }
     for b in 0..<B { let x = inp + b * C; for j in 0..<C { mean[j] += x[j] } }
     let invB = 1 / Float(B)
@@ -207,10 +207,41 @@ func batchnorm_forward_train(_ out: UnsafeMutablePointer<Float>, _ xhat: UnsafeM
         runningVar[j] = (1 - momentum) * runningVar[j] + momentum * variance * unbias
         invstd[j] = 1 / (variance + eps).squareRoot()
     }
+    if !writeOutput {
+        for b in 0..<B { let x = inp + b * C, h = xhat + b * C; for j in 0..<C { h[j] = (x[j] - mean[j]) * invstd[j] } }
+        return
+    }
     for b in 0..<B {
         let x = inp + b * C, h = xhat + b * C, o = out + b * C
         for j in 0..<C { h[j] = (x[j] - mean[j]) * invstd[j]; o[j] = gamma[j] * h[j] + beta[j] }
     }
+}
+
+/// `batchnorm_forward_train` then `relu_forward` on out, with out written once, as streaming stores
+/// (`StreamingStore`): for a layer whose output another core reads next. The same values; C must be
+/// a multiple of 16 and out rows 64-byte aligned.
+@inline(__always)
+func batchnorm_relu_forward_train_streamed(_ out: UnsafeMutablePointer<Float>, _ xhat: UnsafeMutablePointer<Float>,
+                                           _ mean: UnsafeMutablePointer<Float>, _ invstd: UnsafeMutablePointer<Float>,
+                                           _ inp: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>,
+                                           _ runningMean: UnsafeMutablePointer<Float>, _ runningVar: UnsafeMutablePointer<Float>,
+                                           B: Int, C: Int, momentum: Float, eps: Float) {
+    typealias V = SIMD16<Float>
+    // Statistics (and xhat) as the plain layer computes them; the affine output and ReLU per 16 channels.
+    batchnorm_forward_train(xhat, xhat, mean, invstd, inp, gamma, beta, runningMean, runningVar,
+                            B: B, C: C, momentum: momentum, eps: eps, writeOutput: false)
+    for b in 0..<B {
+        let h = xhat + b * C, o = out + b * C
+        for j in stride(from: 0, to: C, by: 16) {
+            let v = V.load(gamma + j) * V.load(h + j) + V.load(beta + j)
+            StreamingStore.store(v.replacing(with: 0, where: v .< 0), o + j)   // max(v, 0) as relu_forward
+        }
+    }
+    StreamingStore.fence()
+}
+
+extension SIMD16 where Scalar == Float {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
 }
 
 /// BatchNorm1d in eval mode with running statistics. out, inp: (B, C).
@@ -226,12 +257,13 @@ func batchnorm_forward_eval(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoi
 }
 
 /// Backward of training-mode BatchNorm. dinp (B, C) is overwritten; dgamma, dbeta accumulate.
-/// scratch: (2C).
+/// scratch: (2C). With `streamed` (C a multiple of 16, dinp rows 64-byte aligned) dinp is written as
+/// streaming stores, for another core to read next; the same values.
 @inline(__always)
 func batchnorm_backward(_ dinp: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMutablePointer<Float>,
                         _ dbeta: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                         _ xhat: UnsafePointer<Float>, _ invstd: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>,
-                        _ scratch: UnsafeMutablePointer<Float>, B: Int, C: Int) {
+                        _ scratch: UnsafeMutablePointer<Float>, B: Int, C: Int, streamed: Bool = false) {
     let sumD = scratch, sumDX = scratch + C   // Σ dxhat, Σ dxhat·xhat  (C each)
     for j in 0..<C { sumD[j] = 0; sumDX[j] = 0 }
     for b in 0..<B {
@@ -240,6 +272,21 @@ func batchnorm_backward(_ dinp: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMut
     }
     for j in 0..<C { dbeta[j] += sumD[j]; dgamma[j] += sumDX[j] }
     let invB = 1 / Float(B)
+    if streamed {
+        typealias V = SIMD16<Float>
+        let ib = V(repeating: invB)
+        for b in 0..<B {
+            let d = dout + b * C, h = xhat + b * C, o = dinp + b * C
+            for j in stride(from: 0, to: C, by: 16) {
+                // The same operations, in the same order, as the plain loop below.
+                let v = V.load(gamma + j) * V.load(invstd + j)
+                    * (V.load(d + j) - ib * V.load(sumD + j) - V.load(h + j) * ib * V.load(sumDX + j))
+                StreamingStore.store(v, o + j)
+            }
+        }
+        StreamingStore.fence()
+        return
+    }
     for b in 0..<B {
         let d = dout + b * C, h = xhat + b * C, o = dinp + b * C
         for j in 0..<C {

@@ -27,11 +27,16 @@ struct Network {
 
     // MARK: FCLayers
 
+    /// Whether a training step writes activations that another core reads next (the decoder's output,
+    /// the first encoder layer's input gradient) as streaming stores: when `StreamingStore` is on.
+    func streams(channels C: Int) -> Bool { threads > 1 && C % 16 == 0 && StreamingStore.isEnabled }
+
     /// Runs a stack; returns its output (B, H). Layer 0 reads `sparse` or `dense` (B, inputs).
+    /// `streamedOutput`: the last layer's output is read next by the other cores (`streams`).
     @discardableResult
     func stackForward(_ specs: [LayerSpec], _ bufs: [LayerBuffers], sparse: SparseRows?,
                       dense: UnsafePointer<Float>?, codes: UnsafePointer<Int32>, B: Int,
-                      training: Bool, rng: inout RandomSource) -> UnsafeMutablePointer<Float> {
+                      training: Bool, rng: inout RandomSource, streamedOutput: Bool = false) -> UnsafeMutablePointer<Float> {
         let P = params, S = state
         for (l, s) in specs.enumerated() {
             let b = bufs[l], O = s.outputs
@@ -43,6 +48,12 @@ struct Network {
             } else {
                 let inp = l == 0 ? dense! : UnsafePointer(bufs[l - 1].out)
                 linear_forward(b.pre, inp, P + s.weight, P + s.bias, cov, B: B, I: s.inputs, K: s.covariates, O: O, threads: threads)
+            }
+            if training && streamedOutput && l == specs.count - 1 && b.mask == nil && streams(channels: O) {
+                batchnorm_relu_forward_train_streamed(b.y, b.xhat, b.mean, b.invstd, b.pre, P + s.gamma, P + s.beta,
+                                                      S + s.runningMean, S + s.runningVar, B: B, C: O,
+                                                      momentum: Architecture.bnMomentum, eps: Architecture.bnEps)
+                continue
             }
             if training {
                 batchnorm_forward_train(b.y, b.xhat, b.mean, b.invstd, b.pre, P + s.gamma, P + s.beta,
@@ -76,8 +87,9 @@ struct Network {
             let cov: UnsafePointer<Int32>? = s.covariates > 0 ? UnsafePointer(codes) : nil
             if let mask = b.mask { dropout_forward(b.dOut, b.dOut, mask, count: B * O) }
             relu_backward(b.dOut, b.y, count: B * O)
+            // The sparse layer's weight gradient reads dPre on every core.
             batchnorm_backward(b.dPre, D + s.gamma, D + s.beta, b.dOut, b.xhat, b.invstd, P + s.gamma,
-                               bnScratch, B: B, C: O)
+                               bnScratch, B: B, C: O, streamed: s.sparseInput && streams(channels: O))
             if s.sparseInput {
                 sparse_linear_backward(D + s.weight, D + s.bias, b.dPre, sparse!, cov,
                                        I: s.inputs, K: s.covariates, O: O, threads: threads, denseScratch: denseScratch,
@@ -177,7 +189,7 @@ struct Network {
     func decode(_ ws: Workspace, B: Int, training: Bool, rng: inout RandomSource) {
         let P = params, G = config.geneCount, H = config.hiddenDimensions
         let h = stackForward(arch.decoder, ws.decoder, sparse: nil, dense: ws.z, codes: ws.decoderCodes,
-                             B: B, training: training, rng: &rng)
+                             B: B, training: training, rng: &rng, streamedOutput: true)
         // The likelihood's thread chunk p reads the rows block p wrote on its core; the other rows are streamed.
         linear_forward(ws.logits, h, P + arch.scaleHead.weight, P + arch.scaleHead.bias, nil, B: B, I: H, K: 0, O: G,
                        threads: threads, ldOut: ws.geneStride) { part, parts in likelihoodCells(part, of: parts, B: B) }
