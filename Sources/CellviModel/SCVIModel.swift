@@ -32,10 +32,11 @@ public final class SCVIModel {
         arch.initialize(parameters: parameters.pointer, state: state.pointer, rng: &rng)
     }
 
-    func network(_ ws: Workspace) -> Network {
+    /// The network over `ws`, with the model's thread count unless `threads` is given.
+    func network(_ ws: Workspace, threads: Int? = nil) -> Network {
         Network(arch: arch, params: parameters.pointer, grads: gradients.pointer, state: state.pointer,
                 libraryLogMeans: libraryLogMeans.pointer, libraryLogVariances: libraryLogVariances.pointer,
-                threads: threads, scratch: ws.bnScratch, denseScratch: ws.denseInput,
+                threads: threads ?? self.threads, scratch: ws.bnScratch, denseScratch: ws.denseInput,
                 columnScratch: ws.sparseColumns)
     }
 

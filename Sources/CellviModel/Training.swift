@@ -85,6 +85,9 @@ extension SCVIModel {
 
         let ws = Workspace(arch, capacity: t.batchSize)
         let net = network(ws)
+        // Validation runs two minibatches at a time, one per core: the training workspace and a second one.
+        let validation = threads > 1 && nVal > t.batchSize
+            ? ValidationPass(workspaces: [ws, Workspace(arch, capacity: t.batchSize)], model: self) : nil
         var adam = AdamState(count: arch.parameters.count)
         var hist = TrainingHistory()
         hist.trainingCells = trainCells; hist.validationCells = validationCells
@@ -128,7 +131,8 @@ extension SCVIModel {
                                          elboTrain: elboSum / Double(nTrain), elboValidation: nil,
                                          reconstructionValidation: nil, klValidation: nil, seconds: 0)
                 if nVal > 0 {
-                    let parts = evaluate(ws: ws, net: net, data: data, cells: validationCells, batchCodes: batchCodes, rng: &rng)
+                    let parts = validation?.run(data: data, cells: validationCells, batchCodes: batchCodes, rng: &rng)
+                        ?? evaluate(ws: ws, net: net, data: data, cells: validationCells, batchCodes: batchCodes, rng: &rng)
                     record.reconstructionValidation = parts.reconstruction
                     record.klValidation = parts.kl
                     record.elboValidation = parts.reconstruction + parts.kl
@@ -164,5 +168,62 @@ extension SCVIModel {
         }
         let n = Double(max(cells.count, 1))
         return (rec / n, kl / n)
+    }
+}
+
+/// `SCVIModel.evaluate` with its minibatches split between two single-threaded forward passes that
+/// run at the same time, one per core (a forward pass alone leaves the second core mostly idle).
+/// The noise is drawn first, minibatch after minibatch, exactly as the sequential pass draws it, so
+/// the random stream and the training that follows are unchanged; the per-cell losses are summed in
+/// cell order. Values differ from the sequential pass's only by the one-thread kernels' sum orders.
+struct ValidationPass {
+    let workspaces: [Workspace]
+    let networks: [Network]
+    let model: SCVIModel
+
+    init(workspaces: [Workspace], model: SCVIModel) {
+        self.workspaces = workspaces; self.model = model
+        networks = workspaces.map { model.network($0, threads: 1) }
+    }
+
+    func run(data: BoundData, cells: [Int], batchCodes: [Int32], rng: inout RandomSource) -> (reconstruction: Double, kl: Double) {
+        let capacity = workspaces[0].capacity, Z = model.configuration.latentDimensions
+        let latentLibrary = !model.configuration.useObservedLibrarySize
+        let minibatches = (cells.count + capacity - 1) / capacity
+        // (cells, Z) and (cells) noise, drawn in the sequential pass's order.
+        var noiseZ = [Float](repeating: 0, count: cells.count * Z), noiseL = [Float](repeating: 0, count: cells.count)
+        for s in stride(from: 0, to: cells.count, by: capacity) {
+            let B = min(capacity, cells.count - s)
+            noiseZ.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress! + s * Z, count: B * Z) }
+            if latentLibrary { noiseL.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress! + s, count: B) } }
+        }
+        var reconstruction = [Float](repeating: 0, count: cells.count), kl = [Double](repeating: 0, count: cells.count)
+        reconstruction.withUnsafeMutableBufferPointer { recOut in kl.withUnsafeMutableBufferPointer { klOut in
+            Parallel.forEachChunk(minibatches, threads: workspaces.count) { chunk in
+                // Chunk c always uses workspace c, whichever thread runs it.
+                let c = chunk.lowerBound == 0 ? 0 : 1
+                let ws = workspaces[c], net = networks[c]
+                var unused = RandomSource(seed: 0)
+                for mb in chunk {
+                    let s = mb * capacity, B = min(capacity, cells.count - s)
+                    for i in 0..<B {
+                        let cell = cells[s + i]
+                        ws.rows[i] = cell; ws.encoderCodes[i] = batchCodes[cell]; ws.decoderCodes[i] = batchCodes[cell]
+                    }
+                    ws.epsZ.update(from: noiseZ.withUnsafeBufferPointer { $0.baseAddress! + s * Z }, count: B * Z)
+                    if latentLibrary { ws.epsL.update(from: noiseL.withUnsafeBufferPointer { $0.baseAddress! + s }, count: B) }
+                    net.forward(ws, input: data.input(ws, B), counts: data.raw(ws, B), B: B, training: false,
+                                noise: .provided, gradientScale: nil, rng: &unused)
+                    for i in 0..<B {
+                        recOut[s + i] = ws.reconstruction[i]
+                        klOut[s + i] = Double(ws.klZ[i]) + Double(ws.klL[i])
+                    }
+                }
+            }
+        } }
+        var rec = 0.0, klSum = 0.0
+        for i in 0..<cells.count { rec += Double(reconstruction[i]); klSum += kl[i] }
+        let n = Double(max(cells.count, 1))
+        return (rec / n, klSum / n)
     }
 }

@@ -91,6 +91,30 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(maxDiff, 1e-3, "1- and 2-thread parameters drift apart")
     }
 
+    /// Validation split over two single-threaded passes (`ValidationPass`) consumes the same random
+    /// numbers and gives the sequential pass's losses up to the one-thread kernels' rounding; with a
+    /// latent library too (a second noise draw per minibatch).
+    func testParallelValidationMatchesTheSequentialPass() throws {
+        let (counts, codes) = syntheticCounts(cells: 150, genes: 40, batches: 2, seed: 4)
+        for observed in [true, false] {
+            let cfg = SCVIConfiguration(geneCount: 40, batchCount: 2, hiddenDimensions: 16, latentDimensions: 4,
+                                        likelihood: .nb, useObservedLibrarySize: observed)
+            let model = try SCVIModel(configuration: cfg, seed: 3)
+            try model.train(counts: counts, batchCodes: codes, configuration: .init(epochs: 1, batchSize: 32, seed: 1, threads: 2))
+            let cells = Array(stride(from: 0, to: 150, by: 2))   // 75 cells: three minibatches of 32
+            let ws = Workspace(model.arch, capacity: 32)
+            let pass = ValidationPass(workspaces: [ws, Workspace(model.arch, capacity: 32)], model: model)
+            var rngA = RandomSource(seed: 77), rngB = rngA
+            let (sequential, parallel) = BoundData.with(counts) { data in
+                (model.evaluate(ws: ws, net: model.network(ws, threads: 1), data: data, cells: cells, batchCodes: codes, rng: &rngA),
+                 pass.run(data: data, cells: cells, batchCodes: codes, rng: &rngB))
+            }
+            XCTAssertEqual(sequential.reconstruction, parallel.reconstruction, "observed library \(observed)")
+            XCTAssertEqual(sequential.kl, parallel.kl, "observed library \(observed)")
+            XCTAssertEqual(rngA.next(), rngB.next(), "the random stream continues at the same place")
+        }
+    }
+
     func testInferenceOutputs() throws {
         let (counts, codes) = syntheticCounts(cells: 40, genes: 20, batches: 2, seed: 2)
         for c in [config, SCVIConfiguration(geneCount: 20, batchCount: 2, hiddenDimensions: 8, latentDimensions: 3,
