@@ -4,7 +4,7 @@ import PackageDescription
 
 // Dependencies point one way:
 //   CHDF5 → CellviHDF5 ─┐
-//   COpenBLAS → CellviKernels ─┼→ CellviIO ─┐
+//   COpenBLAS, CCellviIntrinsics → CellviKernels ─┼→ CellviIO ─┐
 //                             └→ CellviModel ─┼→ CellviPerturbation
 //                                CellviMetrics ┘      → CellviCLI (`cellvi`)
 // The kernels (and the model's BatchNorm, dropout and bias loops) are written as plain loops the
