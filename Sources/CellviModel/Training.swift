@@ -13,6 +13,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var reconstructionValidation: Double?
     public var klValidation: Double?
     public var seconds: Double
+    /// Cache-line round trip between the two first threads measured at the start of the epoch (ns;
+    /// nil with one thread): above `Parallel.sharedCacheRoundTripNanoseconds` the cores shared no
+    /// cache and the epoch used streaming stores.
+    public var coreRoundTripNanoseconds: Double? = nil
 }
 
 /// Per-epoch history of one training run.
@@ -99,7 +103,7 @@ extension SCVIModel {
             for epoch in 0..<epochs {
                 let start = Date()
                 // Streaming stores for data crossing between cores, if the cores do not share a cache now.
-                Parallel.measureCoreDistance(threads: threads)
+                let roundTrip = Parallel.measureCoreDistance(threads: threads)
                 let w = t.klWeight(epoch: epoch)
                 let order = rng.permutation(nTrain)
                 var lossSum = 0.0, elboSum = 0.0
@@ -129,7 +133,8 @@ extension SCVIModel {
                 }
                 var record = EpochRecord(epoch: epoch, klWeight: w, trainLoss: lossSum / Double(nTrain),
                                          elboTrain: elboSum / Double(nTrain), elboValidation: nil,
-                                         reconstructionValidation: nil, klValidation: nil, seconds: 0)
+                                         reconstructionValidation: nil, klValidation: nil, seconds: 0,
+                                         coreRoundTripNanoseconds: roundTrip)
                 if nVal > 0 {
                     let parts = validation?.run(data: data, cells: validationCells, batchCodes: batchCodes, rng: &rng)
                         ?? evaluate(ws: ws, net: net, data: data, cells: validationCells, batchCodes: batchCodes, rng: &rng)

@@ -24,7 +24,7 @@ final class ModelCommandsTests: XCTestCase {
         XCTAssertEqual(latent.first, "cell,latent_0,latent_1,latent_2,latent_3")
         XCTAssertEqual(latent.count, 81)
         let history = try String(contentsOf: first.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(history.first, "epoch,kl_weight,train_loss,elbo_train,elbo_validation,reconstruction_validation,kl_validation,seconds")
+        XCTAssertEqual(history.first, "epoch,kl_weight,train_loss,elbo_train,elbo_validation,reconstruction_validation,kl_validation,seconds,core_round_trip_ns")
         XCTAssertEqual(history.count, 4)
 
         let info = try JSONSerialization.jsonObject(with: Data(contentsOf: first.appendingPathComponent("run_info.json"))) as! [String: Any]

@@ -13,14 +13,15 @@ enum LatentOutput {
 /// `history.csv` and the final losses recorded in `run_info.json`.
 enum HistoryOutput {
     static let columns = ["epoch", "kl_weight", "train_loss", "elbo_train", "elbo_validation", "reconstruction_validation",
-                          "kl_validation", "seconds"]
+                          "kl_validation", "seconds", "core_round_trip_ns"]
 
     static func writeCSV(_ history: TrainingHistory, to path: String) throws {
         func cell(_ value: Double?) -> String { value.map { String($0) } ?? "" }
         var lines = [columns.joined(separator: ",")]
         for e in history.epochs {
             lines.append([String(e.epoch), String(e.klWeight), cell(e.trainLoss), cell(e.elboTrain), cell(e.elboValidation),
-                          cell(e.reconstructionValidation), cell(e.klValidation), cell(e.seconds)].joined(separator: ","))
+                          cell(e.reconstructionValidation), cell(e.klValidation), cell(e.seconds),
+                          e.coreRoundTripNanoseconds.map { String(Int($0.rounded())) } ?? ""].joined(separator: ","))
         }
         try TextOutput.write(lines.joined(separator: "\n") + "\n", to: path)
     }
