@@ -85,11 +85,19 @@ final class WorkerTeam: @unchecked Sendable {
     }
 
     /// Starts a region for the closure at `body`, runs chunks on this thread and waits for the rest.
+    ///
+    /// The region gets two generations. The first is published closed (every chunk bit claimed) before
+    /// `body` and `chunkCount` change: a worker still looking at the previous region may read the new
+    /// count and body together with the previous ticket, and, when the new region has more chunks,
+    /// would otherwise claim a chunk beyond the old count with a compare-exchange on that old ticket and
+    /// run it, before the region's own ticket clears the bit for a second run. The second generation
+    /// opens the region.
     private func publishAndJoin(chunks: Int, body: UnsafeRawPointer) {
+        let closed = (ticket.load(ordering: .relaxed) >> 32) &+ 1, generation = closed &+ 1
+        ticket.store(closed << 32 | 0xFFFF_FFFF, ordering: .sequentiallyConsistent)
         self.body = body
         chunkCount = chunks
         finished.store(0, ordering: .relaxed)
-        let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
         ticket.store(generation << 32, ordering: .sequentiallyConsistent)
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             wakeUp.lock(); wakeUp.broadcast(); wakeUp.unlock()

@@ -25,6 +25,17 @@ final class WorkerTeamTests: XCTestCase {
         }
     }
 
+    /// Regions whose chunk count grows from one to the next: a worker still looking at the previous
+    /// region must not claim one of the new region's extra chunks (it did, rarely, before regions were
+    /// published closed first: the chunk then ran twice).
+    func testGrowingChunkCountsRunEveryChunkOnce() {
+        for region in 0..<200_000 {
+            let chunks = 2 + region % 3
+            let v = visits(chunks, threads: chunks)
+            if v != [Int](repeating: 1, count: chunks) { XCTFail("region \(region): \(v)"); return }
+        }
+    }
+
     func testRegionsAfterIdleGapsWhileWorkersSleep() {
         for _ in 0..<5 {
             XCTAssertEqual(visits(1000, threads: 2), [Int](repeating: 1, count: 1000))
