@@ -63,6 +63,10 @@ extension SCVIModel {
         return (nTrain, nVal)
     }
 
+    /// Training steps between two measurements of the cores' round trip within an epoch (about half a
+    /// second at 128 cells × 2,000 genes; an epoch also starts with one).
+    static let coreDistanceSteps = 256
+
     /// Trains on raw counts (cells × genes) with one batch code per cell. Sets the library prior,
     /// splits train/validation, runs Adam with KL warm-up and returns the per-epoch history.
     /// `progress` is called after every epoch. Bit-identical for the same seed and thread count.
@@ -109,6 +113,8 @@ extension SCVIModel {
                 var lossSum = 0.0, elboSum = 0.0
                 var step = 0
                 for s in stride(from: 0, to: nTrain, by: t.batchSize) {
+                    // Long epochs (large data) measure again now and then: the VM can move its vCPUs.
+                    if step > 0 && step % Self.coreDistanceSteps == 0 { Parallel.measureCoreDistance(threads: threads) }
                     let B = min(t.batchSize, nTrain - s)
                     for i in 0..<B {
                         let cell = trainCells[order[s + i]]
