@@ -51,6 +51,8 @@ public enum SparseProduct {
     /// Fewest rows of dwt per thread in the weight gradient (its threads split the k rows; Adam
     /// updates the same rows on the same threads: `SlabPartition.Split.rowChunks`).
     public static let weightGradientMinimumRows = 256
+    /// How many genes ahead the sparse forward prefetches weight rows.
+    static let weightPrefetchDistance = 12
 
     /// out(B, n) = X(B, k) · wt(k, n), X sparse; `beta` 0 overwrites, 1 accumulates.
     /// Each output row is built 64 columns at a time in registers (one pass over the row's entries
@@ -173,6 +175,11 @@ public enum SparseProduct {
                     for c in genes where scratch.hasEntries(column: c) {
                         let w = wt + c * n + j0
                         if width == 64 {
+                            // The weight rows stream from L3 or memory (5 MB at 10,000 genes): ask for
+                            // the piece a few genes ahead while this one is added.
+                            if c + Self.weightPrefetchDistance < genes.upperBound {
+                                StreamingStore.prefetch(w + Self.weightPrefetchDistance * n, count: 64)
+                            }
                             let weights = Accumulator64(w)
                             for b in 0..<cellBlocks {
                                 for e in scratch.entries(column: c, block: b) {
