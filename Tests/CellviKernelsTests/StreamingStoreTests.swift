@@ -81,7 +81,7 @@ final class StreamingStoreTests: XCTestCase {
             XCTAssertGreaterThan(nanoseconds, 0)
             XCTAssertEqual(StreamingStore.isEnabled, nanoseconds > Parallel.sharedCacheRoundTripNanoseconds)
         } else {
-            XCTAssertFalse(StreamingStore.isEnabled, "no answer from the worker: no streaming")
+            XCTAssertFalse(StreamingStore.isEnabled, "no answer from the worker: the setting stays as the one-thread call left it")
         }
         StreamingStore.force(true)
         XCTAssertNil(Parallel.measureCoreDistance(threads: 2))
