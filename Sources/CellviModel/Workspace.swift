@@ -43,7 +43,7 @@ final class Workspace {
     let thetaTable: UnsafeMutablePointer<Float>    // (K', G) θ for gene / gene-batch
     let logThetaEpsTable: UnsafeMutablePointer<Float>     // (K', G) log(θ + ε)
     let dThetaConstantTable: UnsafeMutablePointer<Float>  // (K', G) log(θ + ε) + θ/(θ + ε)
-    let likelihoodScratch: UnsafeMutablePointer<Float>    // (B, G) per-gene log p terms (one row per thread in use)
+    let likelihoodScratch: UnsafeMutablePointer<Float>    // (B, G) per thread chunk: row 1 the per-gene log p terms, row 2 the logits-gradient sums
     let denseInput: UnsafeMutablePointer<Float>           // (B, G) densified encoder input
     /// Column-major copy of a sparse minibatch for the first layer's weight gradient; sparse
     /// minibatches (< 1/8 filled, see `SparseProduct.prefersDense`) hold fewer than B·G/8 entries.
